@@ -1,0 +1,111 @@
+"""The one JSON API at /api/v1. Each app adds its router; every 4xx has the shape {code, message, fields}."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from zhijia.accounts.services import api_token_user
+from zhijia.core.errors import DomainError
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token: str):
+        user = api_token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+bearer = BearerToken()
+# Pages call the API with their session (and CSRF token); other clients use a bearer token.
+AUTH = [bearer, django_auth]
+
+api = NinjaAPI(
+    title="职工之家 Zhijia API",
+    version="1",
+    description="职工之家服务平台接口。错误统一为 {code, message, fields}；列表统一分页。",
+    auth=AUTH,
+    urls_namespace="api",
+)
+
+_PYDANTIC_MESSAGES = {
+    "missing": "此项必填",
+    "string_type": "应为文本",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "decimal_parsing": "应为数字",
+    "bool_parsing": "应为是或否",
+    "date_from_datetime_parsing": "日期格式不正确",
+    "date_parsing": "日期格式不正确",
+    "datetime_parsing": "时间格式不正确",
+    "datetime_from_date_parsing": "时间格式不正确",
+    "string_too_long": "内容过长",
+    "string_too_short": "内容过短",
+    "literal_error": "取值不在允许范围内",
+    "enum": "取值不在允许范围内",
+    "json_invalid": "请求体不是合法的JSON",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "value_error": "取值不正确",
+    "list_type": "应为列表",
+    "model_attributes_type": "格式不正确",
+}
+
+
+def _field_name(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form", "payload", "data")]
+    # ninja nests the body under the parameter name; keep the innermost names.
+    return ".".join(parts[1:] if len(parts) > 1 and parts[0] in ("payload", "data", "filters") else parts) or "body"
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc: NinjaValidationError):
+    fields: dict[str, str] = {}
+    for err in exc.errors:
+        name = _field_name(err.get("loc", ()))
+        fields.setdefault(name, _PYDANTIC_MESSAGES.get(err.get("type", ""), "取值不正确"))
+    first = next(iter(fields.items()), ("body", "请求不正确"))
+    return api.create_response(
+        request, {"code": "invalid", "message": f"{first[0]}：{first[1]}", "fields": fields}, status=422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return api.create_response(request, {"code": "unauthenticated", "message": "请先登录", "fields": {}}, status=401)
+
+
+@api.exception_handler(Http404)
+def on_404(request, exc):
+    return api.create_response(request, {"code": "not_found", "message": "对象不存在", "fields": {}}, status=404)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return api.create_response(request, {"code": "error", "message": str(exc), "fields": {}},
+                               status=exc.status_code)
+
+
+def _register_routers() -> None:
+    from zhijia.accounts.api import router as accounts_router
+    from zhijia.audit.api import router as audit_router
+    from zhijia.orgs.api import router as orgs_router
+
+    api.add_router("/auth", accounts_router)
+    api.add_router("/unions", orgs_router)
+    api.add_router("/audit", audit_router)
+
+
+_register_routers()
+__all__ = ["api"]

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+from zhijia.core.nav import STAFF_NAV, WORKER_NAV
+
+
+def _entries(entries, role):
+    out = []
+    for e in entries:
+        if e.roles and role not in e.roles:
+            continue
+        try:
+            out.append({"key": e.key, "label": e.label, "url": reverse(e.url_name)})
+        except NoReverseMatch:
+            continue
+    return out
+
+
+def site(request) -> dict:
+    user = getattr(request, "user", None)
+    role = getattr(user, "role", None)
+    return {
+        "SITE_NAME": "职工之家",
+        "IS_DEMO": settings.DEMO_ALLOWED,
+        "staff_nav": _entries(STAFF_NAV, role) if getattr(user, "is_union_staff", False) else [],
+        "worker_nav": _entries(WORKER_NAV, role),
+    }

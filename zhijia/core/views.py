@@ -1,0 +1,44 @@
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from zhijia.core.views_support import worker_page
+
+
+@never_cache
+def healthz(request):
+    """The database and, when configured, Redis: 200 when all answer, 503 otherwise."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = f"ok ({connection.vendor})"
+    except Exception as exc:  # noqa: BLE001 - a health check reports any failure
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    if settings.REDIS_URL:
+        try:
+            import redis
+
+            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+            checks["redis"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["redis"] = f"error: {exc.__class__.__name__}"
+    healthy = all(v.startswith("ok") for v in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+def home(request):
+    """The front door: staff go to the console, everyone else to the worker pages."""
+    if request.user.is_authenticated and getattr(request.user, "is_union_staff", False):
+        return redirect("orgs:console_home")
+    return redirect("core:worker_home")
+
+
+@worker_page
+def worker_home(request):
+    from zhijia.members.selectors import current_membership, worker_for_user
+
+    worker = worker_for_user(request.user)
+    return render(request, "core/worker_home.html", {"worker": worker, "membership": current_membership(worker)})

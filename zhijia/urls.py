@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.urls import include, path
+from django.views.static import serve
+
+from zhijia.api import api
+from zhijia.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("zhijia.accounts.urls")),
+    path("console/", include("zhijia.orgs.urls")),
+    path("console/audit/", include("zhijia.audit.urls")),
+    path("", include("zhijia.core.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
