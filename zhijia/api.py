@@ -6,6 +6,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
 from zhijia.accounts.services import api_token_user
@@ -24,7 +25,14 @@ bearer = BearerToken()
 # Pages call the API with their session (and CSRF token); other clients use a bearer token.
 AUTH = [bearer, django_auth]
 
+class ChineseJSONRenderer(JSONRenderer):
+    """Chinese text stays readable in the responses (no \\uXXXX escapes)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=ChineseJSONRenderer(),
     title="职工之家 Zhijia API",
     version="1",
     description="职工之家服务平台接口。错误统一为 {code, message, fields}；列表统一分页。",

@@ -1,8 +1,12 @@
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
+from zhijia.audit.models import Action
+from zhijia.audit.services import audit_record
 from zhijia.core.errors import NotFound
+from zhijia.core.http import client_ip
 from zhijia.core.pagination import PageNumber
+from zhijia.core.xlsx import xlsx_response
 from zhijia.orgs import selectors, services
 from zhijia.orgs.models import Founding
 from zhijia.orgs.schemas import FoundingIn, FoundingOut, MoveIn, UnionIn, UnionOut, UnionPatch
@@ -23,6 +27,15 @@ class UnionFilters(Schema):
 def union_list(request, filters: Query[UnionFilters]):
     return selectors.union_list(user=request.user, parent_id=filters.parent, level=filters.level, kind=filters.kind,
                                 region_code=filters.region_code, q=filters.q)
+
+
+@router.get("/export.xlsx", summary="导出工会列表（Excel，本级及下级）")
+def union_export(request, root: int | None = None):
+    scope = selectors.require_staff(request.user)
+    audit_record(actor=request.user, action=Action.EXPORT, object_type="orgs.union", union=scope,
+                 ip=client_ip(request), detail={"root": root})
+    return xlsx_response("工会组织.xlsx", selectors.UNION_EXPORT_HEADERS,
+                         selectors.union_export_rows(user=request.user, root_id=root), sheet="工会组织")
 
 
 @router.post("", response={201: UnionOut}, summary="新建下级工会")

@@ -89,3 +89,16 @@ def union_breadcrumb(*, user, union: Union) -> list[Union]:
     """The ancestors the caller may see (from their own scope down), then the union itself."""
     scope = require_staff(user)
     return [u for u in union_ancestors(union) if scope.contains(u)] + [union]
+
+
+UNION_EXPORT_HEADERS = ("编号", "名称", "层级", "类型", "行业", "行政区划代码", "上级编号", "地址", "工会主席",
+                        "联系人", "联系电话", "建会日期")
+
+
+def union_export_rows(*, user, root_id: int | None = None):
+    """Rows of the caller's subtree (or of `root_id`'s subtree inside it) for an Excel export, in tree order."""
+    qs = union_subtree(user=user, union_id=root_id) if root_id else visible_unions(user)
+    for u in qs.order_by("path").iterator(chunk_size=2000):
+        yield (u.pk, u.name, u.get_level_display(), u.get_kind_display(), u.get_occupation_display() or "",
+               u.region_code, u.parent_id or "", u.address, u.chair, u.contact_name, u.contact_phone,
+               u.founded_on.isoformat() if u.founded_on else "")

@@ -3,7 +3,11 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from zhijia.audit.models import Action
+from zhijia.audit.services import audit_record
+from zhijia.core.http import client_ip
 from zhijia.core.views_support import staff_page
+from zhijia.core.xlsx import xlsx_response
 from zhijia.orgs import selectors
 from zhijia.orgs.dashboard import console_counts
 
@@ -24,6 +28,17 @@ def union_tree(request):
     children = selectors.union_children(user=request.user, union_id=scope.pk)
     return render(request, "orgs/union_tree.html", {"scope": scope, "children": children[:500], "q": q,
                                                     "results": results})
+
+
+@staff_page
+def union_export(request):
+    scope = selectors.require_staff(request.user)
+    root = request.GET.get("root")
+    root_id = int(root) if root and root.isdigit() else None
+    audit_record(actor=request.user, action=Action.EXPORT, object_type="orgs.union", union=scope,
+                 ip=client_ip(request), detail={"root": root_id})
+    return xlsx_response("工会组织.xlsx", selectors.UNION_EXPORT_HEADERS,
+                         selectors.union_export_rows(user=request.user, root_id=root_id), sheet="工会组织")
 
 
 @staff_page
