@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
 from django.db import transaction
 
 from zhijia.core import regions
-from zhijia.orgs.models import Kind, Level, Occupation, Union
+from zhijia.orgs.models import CommitteeMember, CommitteeRole, Founding, Kind, Level, Occupation, Union
 from zhijia.orgs.services import _insert
 
 MUNICIPAL_NAME = "北京市总工会"
@@ -90,4 +91,22 @@ def seed(stdout, options) -> None:
     for parent_code, name, kind, level, region, credit in ENTERPRISES:
         parent = city if parent_code is None else by_code[parent_code]
         _child(parent, name, kind=kind, level=level, region_code=region, credit_code=credit)
+    _record_fire_rescue_founding()
     stdout.write(f"  unions: {Union.objects.count()}")
+
+
+def _record_fire_rescue_founding() -> None:
+    """Page 4: on 14 December the 怀柔区消防救援支队 founded its union and elected its first committee (the names
+    here are demo names; the article does not give them)."""
+    union = Union.objects.get(name="怀柔区消防救援支队工会")
+    if Founding.objects.filter(union=union).exists():
+        return
+    founded_on = dt.date(2021, 12, 14)
+    founding = Founding.objects.create(union=union, founded_on=founded_on, term_years=5,
+                                       term_ends_on=dt.date(2026, 12, 14),
+                                       note="怀柔区消防救援支队正式组建工会，选举产生工会第一届委员会。")
+    committee = [(CommitteeRole.CHAIR, "周建军"), (CommitteeRole.VICE_CHAIR, "刘海燕"),
+                 (CommitteeRole.MEMBER, "孙立新"), (CommitteeRole.MEMBER, "吴晓东"), (CommitteeRole.MEMBER, "郑浩然")]
+    CommitteeMember.objects.bulk_create(
+        CommitteeMember(founding=founding, role=role, name=name, position=i) for i, (role, name) in enumerate(committee))
+    Union.objects.filter(pk=union.pk).update(founded_on=founded_on, chair="周建军")
