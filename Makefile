@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 WORKERS ?= 4
 
-.PHONY: run setup install migrate seed serve test lint fmt worker beat bench clean
+.PHONY: run setup install migrate seed serve test lint fmt worker beat bench clean messages
 
 run: setup seed serve
 
@@ -59,3 +59,8 @@ beat:
 
 clean:
 	rm -rf var/zhijia.sqlite3* var/static var/cache
+
+messages: install
+	$(PY) manage.py makemessages -l en --ignore=".venv/*" --ignore="node_modules/*" --ignore="var/*" -v0
+	$(PY) scripts/messages_en.py
+	$(PY) manage.py compilemessages -l en -v0

@@ -7,6 +7,8 @@ class AuditConfig(AppConfig):
     verbose_name = "审计日志"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_noop as _
+
         from zhijia.core.nav import NavEntry, register
 
-        register(NavEntry("audit", "审计日志", "audit:list", order=900, roles=("municipal_admin", "district_staff")))
+        register(NavEntry("audit", _("审计日志"), "audit:list", order=900, roles=("municipal_admin", "district_staff")))

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 
 from zhijia.core.nav import STAFF_NAV, WORKER_NAV
 
@@ -10,7 +11,8 @@ def _entries(entries, role):
         if e.roles and role not in e.roles:
             continue
         try:
-            out.append({"key": e.key, "label": e.label, "url": reverse(e.url_name)})
+            # Labels are written in Chinese (the source language) and translated when a .po has them.
+            out.append({"key": e.key, "label": gettext(e.label), "url": reverse(e.url_name)})
         except NoReverseMatch:
             continue
     return out

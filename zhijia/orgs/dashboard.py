@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils.translation import gettext_noop
+
 from zhijia.orgs.selectors import scoped, visible_unions
 
 # (label, function(user) -> int). Apps append theirs in AppConfig.ready.
@@ -19,7 +21,7 @@ def console_counts(*, user) -> list[tuple[str, int]]:
     from zhijia.members.models import Membership, MembershipStatus
 
     base = [
-        ("工会组织", visible_unions(user).count()),
-        ("在会会员", scoped(Membership.objects.filter(status=MembershipStatus.ADMITTED), user).count()),
+        (gettext_noop("工会组织"), visible_unions(user).count()),
+        (gettext_noop("在会会员"), scoped(Membership.objects.filter(status=MembershipStatus.ADMITTED), user).count()),
     ]
     return base + [(label, fn(user)) for label, fn in COUNTERS]

@@ -19,3 +19,12 @@ def test_pages_carry_security_headers(db, client):
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_are_chinese_by_default_and_english_on_request(db, client):
+    chinese = client.get("/accounts/login/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    english = client.get("/accounts/login/").content.decode()
+
+    assert "工作人员登录" in chinese
+    assert "Staff sign-in" in english and "工作人员登录" not in english
