@@ -25,11 +25,16 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    from django.core.cache import cache
+def _fresh_cache_namespace():
+    """Each test gets its own cache key prefix: nothing leaks between tests, and no test clears what a parallel
+    worker is using (clear() on Redis would flush the whole database)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    cache = caches["default"]
+    previous = cache.key_prefix
+    cache.key_prefix = f"t{uuid.uuid4().hex[:12]}"
     yield
+    cache.key_prefix = previous
 
 
 def require_postgres():

@@ -1,4 +1,4 @@
-from ninja import Router
+from ninja import Router, Status
 
 from zhijia.accounts import services
 from zhijia.accounts.schemas import CodeRequestIn, MeOut, TokenIn, TokenOut
@@ -24,7 +24,7 @@ def token_create(request, payload: TokenIn):
 @router.post("/code", auth=None, response={204: None}, summary="发送手机登录验证码")
 def code_request(request, payload: CodeRequestIn):
     services.login_code_request(phone=payload.phone, ip=client_ip(request))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut, summary="当前用户")

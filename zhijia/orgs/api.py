@@ -1,4 +1,4 @@
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from zhijia.audit.models import Action
@@ -40,7 +40,7 @@ def union_export(request, root: int | None = None):
 
 @router.post("", response={201: UnionOut}, summary="新建下级工会")
 def union_create(request, payload: UnionIn):
-    return 201, services.union_create(actor=request.user, **payload.dict())
+    return Status(201, services.union_create(actor=request.user, **payload.dict()))
 
 
 @router.get("/{union_id}", response=UnionOut, summary="工会详情")
@@ -73,7 +73,7 @@ def union_move(request, union_id: int, payload: MoveIn):
 @router.post("/{union_id}/founding", response={201: FoundingOut}, summary="登记建会及首届委员会")
 def founding_record(request, union_id: int, payload: FoundingIn):
     founding = services.founding_record(actor=request.user, union_id=union_id, **payload.dict())
-    return 201, founding
+    return Status(201, founding)
 
 
 @router.get("/{union_id}/founding", response=FoundingOut, summary="建会记录")
