@@ -121,8 +121,22 @@ def login_code_verify(*, phone: str, code: str, ip: str | None = None) -> User:
         user = User.objects.create(username=f"p{phone}", phone=phone, role=Role.WORKER)
         user.set_unusable_password()
         user.save(update_fields=["password"])
+        _link_worker_record(user, phone)
     _clear_failures(phone)
     return user
+
+
+def _link_worker_record(user: User, phone: str) -> None:
+    """A worker already on a roster (imported or registered by staff) signs in for the first time: the account
+    takes over that record, found by the phone's keyed hash, so their membership shows at once."""
+    from zhijia.members.models import Worker
+    from zhijia.members.selectors import worker_find_by_phone
+
+    worker = worker_find_by_phone(phone)
+    if worker is not None and worker.user_id is None:
+        Worker.objects.filter(pk=worker.pk, user__isnull=True).update(user=user)
+        user.display_name = worker.name
+        user.save(update_fields=["display_name"])
 
 
 def api_token_issue(*, user: User) -> tuple[str, ApiToken]:

@@ -123,3 +123,24 @@ def test_staff_page_login_failure_shows_the_message(city, make_staff, client):
 
     assert response.status_code == 400
     assert "用户名或密码错误" in response.content.decode()
+
+
+def test_first_phone_sign_in_takes_over_the_roster_record_with_that_phone(city, api_client,
+                                                                          django_capture_on_commit_callbacks):
+    from zhijia.core.crypto import keyed_hash
+    from zhijia.members.demo import demo_person
+    from zhijia.members.models import Membership, Worker
+
+    p = demo_person(7)
+    worker = Worker.objects.create(name=p["name"], id_number=p["id_number"], id_number_hash=keyed_hash(p["id_number"]),
+                                   phone=p["phone"], phone_hash=keyed_hash(p["phone"]), gender=p["gender"],
+                                   birth_date=p["birth"])
+    Membership.objects.create(worker=worker, union=city.chengguan, status="admitted")
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client.post("/api/v1/auth/code", {"phone": p["phone"]})
+
+    token = api_client.post("/api/v1/auth/token", {"phone": p["phone"], "code": _last_code(p["phone"])}).json()
+
+    worker.refresh_from_db()
+    assert worker.user_id == token["user_id"]
+    assert worker.user.display_name == p["name"]
