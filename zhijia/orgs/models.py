@@ -7,6 +7,14 @@ stay one query at any depth and size. `union_move` (services) rewrites the paths
 
 from django.db import models
 from django.db.models import Q
+from pypinyin import Style, lazy_pinyin
+
+
+def name_pinyin(name: str) -> str:
+    """'房山区总工会' -> 'fangshanquzonggonghui fsqzgh' (for search by pinyin or initials)."""
+    full = lazy_pinyin(name, errors="ignore")
+    initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
+    return f"{''.join(full)} {''.join(initials)}".lower()[:255]
 
 
 class Level(models.TextChoices):
@@ -61,6 +69,9 @@ class Union(models.Model):
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True, db_index=True)
     parent = models.ForeignKey("self", verbose_name="上级工会", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="children")
+    # Full pinyin and initials of the name ("fangshanquzonggonghui fsqzgh"), so staff find a union by typing
+    # either; kept in step by save().
+    pinyin = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
     path = models.CharField(max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     address = models.CharField("地址", max_length=200, blank=True)
@@ -88,6 +99,12 @@ class Union(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.pinyin = name_pinyin(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "pinyin"}
+        super().save(*args, **kwargs)
 
     @property
     def ancestor_ids(self) -> list[int]:

@@ -7,7 +7,7 @@ object is simply not found (a 404 that does not reveal that it exists).
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from zhijia.core.errors import NotFound, PermissionDenied
 from zhijia.orgs.models import Union
@@ -65,7 +65,9 @@ def union_list(*, user, parent_id: int | None = None, level: str | None = None, 
     if region_code:
         qs = qs.filter(region_code__startswith=region_code)
     if q:
-        qs = qs.filter(name__contains=q)
+        q = q.strip()
+        # Chinese characters match the name; latin letters match the pinyin or its initials ("fs" finds 房山).
+        qs = qs.filter(Q(name__contains=q) | Q(pinyin__contains=q.lower().replace(" ", "")))
     return qs.order_by("path")
 
 

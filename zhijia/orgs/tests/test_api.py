@@ -135,3 +135,13 @@ def test_worker_gets_403_on_staff_lists(city, make_worker_user, api_client):
 
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
+
+
+def test_search_by_chinese_pinyin_or_initials(city, fangshan_client):
+    by_name = fangshan_client.get("/api/v1/unions", {"q": "城关"}).json()
+    by_pinyin = fangshan_client.get("/api/v1/unions", {"q": "ChengGuan"}).json()
+    by_initials = fangshan_client.get("/api/v1/unions", {"q": "kdhy"}).json()
+
+    assert [u["name"] for u in by_name["items"]] == ["城关街道总工会"]
+    assert [u["name"] for u in by_pinyin["items"]] == ["城关街道总工会"]
+    assert [u["name"] for u in by_initials["items"]] == ["房山区快递行业工会联合会"]
