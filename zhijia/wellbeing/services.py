@@ -24,10 +24,10 @@ from zhijia.accounts.sms import sms_send
 from zhijia.audit.models import Action
 from zhijia.audit.services import audit_record
 from zhijia.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from zhijia.members.selectors import current_membership, worker_for_user
 from zhijia.members.models import Worker
-from zhijia.orgs.selectors import in_scope, require_staff
+from zhijia.members.selectors import current_membership, worker_for_user
 from zhijia.orgs.models import Union
+from zhijia.orgs.selectors import in_scope, require_staff
 from zhijia.wellbeing.models import (
     Assessment,
     Booking,
@@ -137,7 +137,7 @@ def _flag_visible_to(counsellor: Counsellor, flag: CrisisFlag) -> bool:
 @transaction.atomic
 def crisis_flag_acknowledge(actor, *, flag_id: int) -> CrisisFlag:
     counsellor = _counsellor_of(actor)
-    flag = CrisisFlag.objects.select_for_update().select_related("union", "assessment").filter(pk=flag_id).first()
+    flag = CrisisFlag.objects.select_for_update(of=("self",)).select_related("union", "assessment").filter(pk=flag_id).first()
     if flag is None or not _flag_visible_to(counsellor, flag):
         raise NotFound("预警不存在")
     if flag.acknowledged_at is not None:
@@ -155,7 +155,7 @@ def crisis_flags_escalate(*, now: dt.datetime | None = None) -> int:
     """Escalate every unacknowledged flag past its time: one level up, a new deadline, an SMS to the union staff
     on duty and an audit row. Rows are locked with SKIP LOCKED so two beat runs never escalate a flag twice."""
     now = now or timezone.now()
-    late = list(CrisisFlag.objects.select_for_update(skip_locked=True).select_related("union")
+    late = list(CrisisFlag.objects.select_for_update(skip_locked=True, of=("self",)).select_related("union")
                 .filter(acknowledged_at__isnull=True, due_at__lt=now).order_by("pk"))
     for flag in late:
         flag.escalation_level += 1
@@ -410,7 +410,7 @@ def wellbeing_purge_expired(*, now: dt.datetime | None = None) -> dict[str, int]
     """Delete mental-health data older than WELLBEING_RETENTION_DAYS: assessments (with their flags), session notes
     and quick consultations. Bookings stay (they hold no health content) so reports keep their counts."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=settings.WELLBEING_RETENTION_DAYS)
-    assessments = Assessment.objects.filter(created_at__lt=cutoff).delete()[0]
+    assessments = Assessment.objects.filter(created_at__lt=cutoff).delete()[1].get("wellbeing.Assessment", 0)
     notes = SessionNote.objects.filter(booking__slot__starts_at__lt=cutoff).delete()[0]
     consultations = Consultation.objects.filter(created_at__lt=cutoff).exclude(
         status__in=(ConsultationStatus.WAITING, ConsultationStatus.TAKEN)).delete()[0]
