@@ -137,7 +137,8 @@ def _flag_visible_to(counsellor: Counsellor, flag: CrisisFlag) -> bool:
 @transaction.atomic
 def crisis_flag_acknowledge(actor, *, flag_id: int) -> CrisisFlag:
     counsellor = _counsellor_of(actor)
-    flag = CrisisFlag.objects.select_for_update(of=("self",)).select_related("union", "assessment").filter(pk=flag_id).first()
+    flag = (CrisisFlag.objects.select_for_update(of=("self",)).select_related("union", "assessment")
+            .filter(pk=flag_id).first())
     if flag is None or not _flag_visible_to(counsellor, flag):
         raise NotFound("预警不存在")
     if flag.acknowledged_at is not None:

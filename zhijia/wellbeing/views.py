@@ -89,7 +89,8 @@ def slots(request):
 @require_POST
 def book(request):
     slot = request.POST.get("slot", "")
-    if _do(request, services.booking_create, "预约成功，开始前会短信提醒您", slot_id=int(slot) if slot.isdigit() else 0):
+    if _do(request, services.booking_create, "预约成功，开始前会短信提醒您",
+           slot_id=int(slot) if slot.isdigit() else 0):
         return redirect("wellbeing:bookings")
     return redirect("wellbeing:slots")
 
