@@ -120,7 +120,7 @@ def crisis_flag_list(*, user) -> QuerySet[CrisisFlag]:
     qs = scoped(CrisisFlag.objects.all(), user)
     if scope.parent_id is None or scope.depth == 0:
         qs = CrisisFlag.objects.filter(Q(pk__in=qs.values("pk")) | Q(union__isnull=True))
-    return qs.select_related("union").order_by("acknowledged_at", "-raised_at")
+    return qs.select_related("union").order_by(F("acknowledged_at").asc(nulls_first=True), "-raised_at")
 
 
 def crisis_flag_list_for_counsellor(*, user) -> QuerySet[CrisisFlag]:
@@ -128,7 +128,8 @@ def crisis_flag_list_for_counsellor(*, user) -> QuerySet[CrisisFlag]:
     if counsellor is None:
         raise PermissionDenied("仅限心理咨询师")
     return (CrisisFlag.objects.filter(Q(union__isnull=True) | Q(union__path__startswith=counsellor.union.path))
-            .select_related("union", "assessment__worker").order_by("acknowledged_at", "due_at"))
+            .select_related("union", "assessment__worker")
+            .order_by(F("acknowledged_at").asc(nulls_first=True), "-raised_at"))
 
 
 def consultation_open_own(*, user) -> Consultation | None:
