@@ -24,7 +24,8 @@ def people(city, make_staff, make_worker_user):
 def deploy(actor, batch, vols, hours=12):
     return services.deployment_create(actor, title="下沉建西社区", batch=batch, place="建西社区",
                                       starts_at=T0 + dt.timedelta(days=batch),
-                                      ends_at=T0 + dt.timedelta(days=batch, hours=hours), volunteers=[v.pk for v in vols])
+                                      ends_at=T0 + dt.timedelta(days=batch, hours=hours),
+                                      volunteers=[v.pk for v in vols])
 
 
 def test_hours_and_person_times_on_a_hand_counted_set(people):
