@@ -2,9 +2,12 @@
 
 from django.http import HttpResponse
 from ninja import Router
+from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
+from ninja.utils import check_csrf
 
 from zhijia.accounts.services import api_token_user
+from zhijia.core.errors import PermissionDenied
 from zhijia.core.pagination import PageNumber
 from zhijia.wellbeing import reports, selectors, services
 from zhijia.wellbeing.scales import SCALES
@@ -44,8 +47,16 @@ def _optional_user(request):
     """Anonymous assessments need no sign-in; a bearer token or session still identifies a worker who wants one."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        return api_token_user(header[7:].strip())
-    return request.user if request.user.is_authenticated else None
+        user = api_token_user(header[7:].strip())
+        if user is None:
+            raise AuthenticationError()
+        return user
+    if request.user.is_authenticated:
+        # A session is only trusted with its CSRF token, as for every other session call of the API.
+        if check_csrf(request) is not None:
+            raise PermissionDenied("CSRF校验失败，请刷新页面后重试")
+        return request.user
+    return None
 
 
 @router.post("/assessments", response={201: AssessmentOut}, auth=None, summary="提交心理测评（可匿名）")

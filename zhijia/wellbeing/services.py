@@ -29,6 +29,7 @@ from zhijia.members.selectors import current_membership, worker_for_user
 from zhijia.orgs.models import Union
 from zhijia.orgs.selectors import in_scope, require_staff
 from zhijia.wellbeing.models import (
+    HOLDING_STATUSES,
     Assessment,
     Booking,
     BookingStatus,
@@ -237,12 +238,15 @@ def booking_create(actor, *, slot_id: int) -> Booking:
     availability check, and the partial unique constraint booking_one_holding_per_slot refuses a second holding
     booking even if the lock were bypassed; the loser gets a 409 either way, never a 500."""
     worker = _worker_of(actor)
+    # Lock late: a slot already taken is refused without queueing on its lock (most of a burst's losers).
+    if Booking.objects.filter(slot_id=slot_id, status__in=HOLDING_STATUSES).exists():
+        raise Conflict("该时段已被预约，请选择其他时段", code="taken", fields={"slot": "该时段已被预约"})
     slot = _lock_slot(slot_id)
     if slot is None or slot.withdrawn or not slot.counsellor.active:
         raise ValidationFailed.field("slot", "时段不存在", code="not_found")
     if slot.starts_at <= timezone.now():
         raise ValidationFailed.field("slot", "该时段已过，不能预约", code="past")
-    if Booking.objects.filter(slot=slot, status__in=("booked", "attended", "no_show")).exists():
+    if Booking.objects.filter(slot=slot, status__in=HOLDING_STATUSES).exists():  # re-check under the lock
         raise Conflict("该时段已被预约，请选择其他时段", code="taken", fields={"slot": "该时段已被预约"})
     _after_availability_check()
     membership = current_membership(worker)

@@ -167,3 +167,21 @@ def test_quick_consultation_wait_shown(api_client, worker, counsellor):
     assert taken.status_code == 200 and taken.json()["topic"] == "压力大"
     mine = w.get("/api/v1/wellbeing/consultations/mine").json()
     assert mine["status"] == "taken" and mine["counsellor_name"] == counsellor.name
+
+
+def test_assessment_with_a_bad_token_is_refused_not_silently_anonymous(api_client, db):
+    r = api_client.post("/api/v1/wellbeing/assessments", {"scale": "gad7", "answers": [0] * 7},
+                        HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert r.status_code == 401
+    assert not Assessment.objects.exists()
+
+
+def test_session_assessment_needs_the_csrf_token(worker):
+    from django.test import Client
+
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(worker)
+    r = c.post("/api/v1/wellbeing/assessments", {"scale": "gad7", "answers": [0] * 7},
+               content_type="application/json")
+    assert r.status_code == 403
+    assert not Assessment.objects.exists()
