@@ -57,12 +57,14 @@ def seed(stdout, options) -> None:
     Counsellor.objects.bulk_create(counsellors, ignore_conflicts=True)
     counsellors = list(Counsellor.objects.order_by("pk"))
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    midnight = timezone.localtime(now).replace(hour=0)
 
     # Past slots (for the bookings of the last six months) and a fortnight of open ones for 40 counsellors.
     slots = []
     for c in counsellors[:40]:
         for day in range(-180, 15, 3 if c.pk % 2 else 4):
-            start = now + dt.timedelta(days=day, hours=rnd.choice([-3, -1, 1, 3, 5]))
+            # Office hours, local time: mornings, afternoons and one evening slot for shift workers.
+            start = midnight + dt.timedelta(days=day, hours=rnd.choice([9, 10, 14, 16, 19]))
             if day >= 0 and start <= now:
                 continue
             mode = rnd.choice(["online", "phone", "in_person"])

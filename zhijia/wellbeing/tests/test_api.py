@@ -185,3 +185,13 @@ def test_session_assessment_needs_the_csrf_token(worker):
                content_type="application/json")
     assert r.status_code == 403
     assert not Assessment.objects.exists()
+
+
+def test_slot_list_query_count_does_not_grow_with_rows(api_client, worker, counsellor, django_assert_max_num_queries):
+    for h in range(30):
+        services.slot_publish(counsellor.user, starts_at=timezone.now() + dt.timedelta(days=1, hours=h),
+                              mode="phone")
+    c = api_client.as_user(worker)
+    with django_assert_max_num_queries(4):
+        r = c.get("/api/v1/wellbeing/slots?page_size=50")
+    assert r.json()["count"] == 30

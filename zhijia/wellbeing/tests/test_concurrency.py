@@ -62,3 +62,32 @@ def test_control_without_the_lock_both_pass_the_check_and_only_the_constraint_ho
     assert not passed_check.broken  # both got past the availability check at the same time
     assert results == ["booked", "taken"]
     assert Booking.objects.filter(slot=slot).count() == 1
+
+
+def test_two_free_counsellors_take_different_consultations_at_once(transactional_db, city, make_worker_user,
+                                                                    counsellor, staff):
+    require_postgres()
+    second = services.counsellor_register(staff.fangshan, username="c_two", name="第二位", union_id=city.fangshan.pk)
+    for i in (1, 2, 3):
+        services.consultation_ask(make_worker_user(i, union=city.community), topic=f"问题{i}")
+    taken: list[int] = []
+    start = threading.Barrier(2)
+
+    def take(user):
+        try:
+            start.wait(timeout=10)
+            item = services.consultation_take_next(user)
+            taken.append(item.pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take, args=(u,)) for u in (counsellor.user, second.user)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    from zhijia.wellbeing.models import Consultation
+
+    oldest_two = list(Consultation.objects.order_by("created_at", "pk").values_list("pk", flat=True)[:2])
+    assert sorted(taken) == sorted(oldest_two)  # each took one, never the same one
+    assert Consultation.objects.filter(status="waiting").count() == 1
