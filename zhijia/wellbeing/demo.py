@@ -110,6 +110,14 @@ def seed(stdout, options) -> None:
                                      acknowledged_by=counsellors[-1] if when < now - dt.timedelta(hours=2) else None,
                                      escalation_level=1 if ack > when + dt.timedelta(minutes=30) else 0))
             raised[-1].raised_at_value = when
+    if members:
+        # One flag raised ten minutes ago and not yet acknowledged, for the counsellor desk.
+        fresh = Assessment.objects.create(scale="phq9", answers=json.dumps([2, 2, 1, 2, 1, 1, 1, 0, 1]), score=11,
+                                          band="moderate", crisis=True, worker=members[0].worker,
+                                          union=members[0].union)
+        raised.append(CrisisFlag(assessment=fresh, union=fresh.union,
+                                 due_at=timezone.now() + dt.timedelta(minutes=20)))
+        raised[-1].raised_at_value = timezone.now() - dt.timedelta(minutes=10)
     CrisisFlag.objects.bulk_create(raised)
     for f in raised:
         CrisisFlag.objects.filter(pk=f.pk).update(raised_at=f.raised_at_value)

@@ -46,7 +46,11 @@ def _worker(user):
 
 
 def assessment_list_own(*, user) -> QuerySet[Assessment]:
-    return Assessment.objects.filter(worker=_worker(user)).select_related("shared_with").order_by("-created_at")
+    """The worker's own results. Every access to mental-health data is audited, the owner's included."""
+    worker = _worker(user)
+    audit_record(actor=user, action=Action.VIEW_PII, object_type="wellbeing.assessment", object_id="list",
+                 detail={"worker": worker.pk})
+    return Assessment.objects.filter(worker=worker).select_related("shared_with").order_by("-created_at")
 
 
 def assessment_get(*, user, assessment_id: int) -> Assessment:
