@@ -113,6 +113,11 @@ def _register_routers() -> None:
     api.add_router("/auth", accounts_router)
     api.add_router("/unions", orgs_router)
     api.add_router("/audit", audit_router)
+    from zhijia.volunteers.api import router as volunteers_router
+    from zhijia.wellbeing.api import router as wellbeing_router
+
+    api.add_router("/wellbeing", wellbeing_router)
+    api.add_router("/volunteers", volunteers_router)
 
 
 _register_routers()

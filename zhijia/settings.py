@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "zhijia.accounts",
     "zhijia.audit",
     "zhijia.members",
+    "zhijia.wellbeing",
+    "zhijia.volunteers",
 ]
 
 MIDDLEWARE = [
@@ -127,7 +129,12 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or env_bool("CELERY_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "escalate-crisis-flags": {"task": "zhijia.wellbeing.tasks.escalate_crisis_flags_task", "schedule": 120.0},
+    "remind-counselling-bookings": {"task": "zhijia.wellbeing.tasks.remind_bookings_task", "schedule": 900.0},
+    "purge-expired-wellbeing-data": {"task": "zhijia.wellbeing.tasks.purge_wellbeing_data_task",
+                                     "schedule": 86400.0},
+}
 
 # --- Passwords, sessions, security -------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -198,6 +205,18 @@ SMS_BACKEND = os.environ.get("ZHIJIA_SMS_BACKEND", "zhijia.accounts.sms.LogSmsBa
 LOGIN_THROTTLE_LIMIT = int(os.environ.get("ZHIJIA_LOGIN_THROTTLE_LIMIT", "5"))
 LOGIN_THROTTLE_WINDOW_S = int(os.environ.get("ZHIJIA_LOGIN_THROTTLE_WINDOW_S", "900"))
 API_TOKEN_TTL_HOURS = int(os.environ.get("ZHIJIA_API_TOKEN_TTL_HOURS", "12"))
+
+# Wellbeing: a crisis flag must be acknowledged by a counsellor within this many minutes, else it escalates (and
+# again after each further period); escalations are also texted to this duty phone when set.
+WELLBEING_CRISIS_ACK_MINUTES = int(os.environ.get("ZHIJIA_WELLBEING_CRISIS_ACK_MINUTES", "30"))
+WELLBEING_ESCALATION_PHONE = os.environ.get("ZHIJIA_WELLBEING_ESCALATION_PHONE", "")
+WELLBEING_REMINDER_HOURS = int(os.environ.get("ZHIJIA_WELLBEING_REMINDER_HOURS", "24"))
+# Assessments, session notes and quick consultations are deleted after this many days.
+WELLBEING_RETENTION_DAYS = int(os.environ.get("ZHIJIA_WELLBEING_RETENTION_DAYS", "730"))
+WELLBEING_HOTLINES = os.environ.get(
+    "ZHIJIA_WELLBEING_HOTLINES",
+    "12356 全国心理援助热线;010-82951332 北京心理危机研究与干预中心（24小时）;12351 职工服务热线;120 急救",
+)
 
 LOGGING = {
     "version": 1,

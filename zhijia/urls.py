@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("zhijia.accounts.urls")),
     path("console/", include("zhijia.orgs.urls")),
     path("console/audit/", include("zhijia.audit.urls")),
+    path("", include("zhijia.wellbeing.urls")),
+    path("", include("zhijia.volunteers.urls")),
     path("", include("zhijia.core.urls")),
 ]
 

@@ -1,0 +1,98 @@
+"""Volunteer pages: the worker's sign-up, calls, shifts and certificate (mobile); the console registry. Thin."""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import get_current_timezone, make_aware
+from django.views.decorators.http import require_POST
+
+from zhijia.core.errors import DomainError
+from zhijia.core.views_support import staff_page, worker_page
+from zhijia.orgs.selectors import require_staff
+from zhijia.volunteers import selectors, services
+from zhijia.volunteers.certificate import certificate_pdf
+from zhijia.volunteers.models import TaskKind
+
+SKILLS = ["核酸检测支援", "卫生消杀", "秩序维持", "买菜寄递", "驾驶", "医护", "心理疏导", "外语", "电工维修"]
+
+
+def _do(request, fn, ok: str, **kw):
+    try:
+        result = fn(request.user, **kw)
+        messages.success(request, ok)
+        return result
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return None
+
+
+@worker_page
+def worker_home(request):
+    volunteer = selectors.volunteer_own(user=request.user)
+    return render(request, "volunteers/worker_home.html", {
+        "volunteer": volunteer, "skills": SKILLS,
+        "calls": selectors.call_list_open()[:20] if volunteer else [],
+        "shifts": selectors.shift_list_own(user=request.user)[:30]})
+
+
+@worker_page
+@require_POST
+def register(request):
+    _do(request, services.volunteer_register, "已登记为志愿者", skills=request.POST.getlist("skills"),
+        availability=request.POST.get("availability", ""), certificates=request.POST.get("certificates", ""))
+    return redirect("volunteers:worker_home")
+
+
+@worker_page
+@require_POST
+def signup(request, call_id: int):
+    _do(request, services.call_signup, "报名成功，等待工会安排批次", call_id=call_id)
+    return redirect("volunteers:worker_home")
+
+
+@worker_page
+@require_POST
+def shift_action(request, shift_id: int):
+    if request.POST.get("action") == "out":
+        _do(request, services.shift_sign_out, "已签退，辛苦了", shift_id=shift_id)
+    else:
+        _do(request, services.shift_sign_in, "已签到", shift_id=shift_id)
+    return redirect("volunteers:worker_home")
+
+
+@worker_page
+def certificate(request):
+    pdf = certificate_pdf(selectors.volunteer_certificate(user=request.user))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="volunteer-hours.pdf"'
+    return response
+
+
+def _when(raw: str):
+    value = parse_datetime(raw or "")
+    if value is not None and value.tzinfo is None:
+        value = make_aware(value, get_current_timezone())
+    return value
+
+
+@staff_page
+def console(request):
+    scope = require_staff(request.user)
+    if request.method == "POST":
+        starts, ends = _when(request.POST.get("starts_at")), _when(request.POST.get("ends_at"))
+        if starts is None or ends is None:
+            messages.error(request, "请填写开始和结束时间")
+        else:
+            batch = request.POST.get("batch", "")
+            _do(request, services.deployment_create, "已派出本批次",
+                title=request.POST.get("title", ""), batch=int(batch) if batch.isdigit() else 0,
+                place=request.POST.get("place", ""), starts_at=starts, ends_at=ends,
+                task=request.POST.get("task", "other"),
+                volunteers=[int(v) for v in request.POST.getlist("volunteers") if v.isdigit()])
+        return redirect("volunteers:console")
+    return render(request, "volunteers/console.html", {
+        "scope": scope, "stats": selectors.volunteer_stats(user=request.user),
+        "deployments": selectors.deployment_list(user=request.user)[:50],
+        "volunteers": selectors.volunteer_list(user=request.user, q=request.GET.get("q") or None)[:200],
+        "tasks": TaskKind.choices, "q": request.GET.get("q", "")})
