@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("zhijia.accounts.urls")),
     path("console/", include("zhijia.orgs.urls")),
     path("console/audit/", include("zhijia.audit.urls")),
+    path("console/members/", include("zhijia.members.urls")),
+    path("w/members/", include("zhijia.members.worker_urls")),
     path("", include("zhijia.core.urls")),
 ]
 
