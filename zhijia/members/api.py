@@ -1,6 +1,5 @@
 """Members API: joining (兜底建) and review, members, transfers, roster imports, exports, e-cards and numbers."""
 
-from __future__ import annotations
 
 from django.http import FileResponse, HttpResponse
 from ninja import File, Form, Query, Router, Schema
