@@ -125,7 +125,15 @@ def application_submit(actor, *, name: str, id_number: str, phone: str, occupati
     worker.home_region_code = home or worker.home_region_code
     if not on_behalf and worker.user_id is None:
         worker.user = actor
-    worker.save()
+    try:
+        with transaction.atomic():
+            worker.save()
+    except IntegrityError:
+        # The same person was registered by a simultaneous request (unique keyed hash): answer as for a duplicate.
+        existing = Worker.objects.filter(id_number_hash=worker.id_number_hash).first()
+        if existing is not None:
+            _existing_conflict(existing)
+        raise Conflict("该身份证号的入会申请正在提交，请勿重复提交", code="application_exists")
 
     route = routing.route(routing.RouteInput(work_region_code=code, occupation=occupation,
                                              employer_credit_code=credit))
