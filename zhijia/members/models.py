@@ -193,8 +193,14 @@ class ApplicationEvent(models.Model):
     kind = models.CharField(max_length=16)
     note = models.TextField(blank=True)
 
+    LABELS = {"submitted": "提交申请", "rerouted": "改派", "approved": "审核通过", "rejected": "驳回"}
+
     class Meta:
         ordering = ["at", "id"]
+
+    @property
+    def label(self) -> str:
+        return self.LABELS.get(self.kind, self.kind)
 
 
 class WorkerNotice(models.Model):

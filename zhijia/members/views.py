@@ -296,7 +296,9 @@ def join(request):
     application = None
     if worker is not None:
         application = worker.applications.select_related("union").order_by("-id").first()
-    error_fields, error, form = {}, None, {}
+    error_fields, error = {}, None
+    form = {"name": worker.name if worker else (request.user.display_name or ""),
+            "phone": worker.phone if worker else (request.user.phone or "")}
     if request.method == "POST" and membership is None:
         form = request.POST.dict()
         region = form.get("street") or form.get("district") or ""
@@ -319,7 +321,7 @@ def join(request):
         "worker": worker, "membership": membership, "application": application, "error": error,
         "error_fields": error_fields, "form": form, "occupations": Occupation.choices,
         "districts": _beijing_districts(), "notices": selectors.worker_notices(worker=worker),
-        "phone": request.user.phone or ""}, status=400 if error else 200)
+        }, status=400 if error else 200)
 
 
 @worker_page
