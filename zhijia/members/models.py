@@ -296,7 +296,7 @@ class RosterImport(models.Model):
 
     @property
     def progress_percent(self) -> int:
-        if self.status == ImportStatus.DONE:
+        if self.status in (ImportStatus.DONE, ImportStatus.VALIDATED):
             return 100
         total = self.good_rows if self.status == ImportStatus.COMMITTING else self.total_rows
         return min(99, int(100 * self.processed_rows / total)) if total else 0

@@ -206,7 +206,9 @@ def member_stats(*, user, union_id: int | None = None, months: int = 12) -> dict
     occ = dict(admitted.values_list("worker__occupation").annotate(n=Count("id")).values_list(
         "worker__occupation", "n"))
     by_occupation = [{"occupation": o.value, "label": o.label, "members": occ.get(o.value, 0)} for o in Occupation]
-    start = (timezone.localdate().replace(day=1) - _dt.timedelta(days=31 * (months - 1))).replace(day=1)
+    this_month = timezone.localdate().replace(day=1)
+    index = this_month.year * 12 + this_month.month - 1 - (months - 1)
+    start = _dt.date(index // 12, index % 12 + 1, 1)
     per_month = dict(admitted.filter(joined_on__gte=start).annotate(m=TruncMonth("joined_on"))
                      .values_list("m").annotate(n=Count("id")).values_list("m", "n"))
     joins = []

@@ -42,7 +42,7 @@
                 datasets: [{ label: "入会人数", data: stats.joins_by_month.map(function (m) { return m.joined; }),
                              borderColor: red, backgroundColor: red }] },
         options: { animation: false, responsive: true, maintainAspectRatio: false,
-                   plugins: { legend: { display: false } } }
+                   scales: { y: { beginAtZero: true } }, plugins: { legend: { display: false } } }
       });
     }
   }
