@@ -92,7 +92,8 @@ def application_detail(request, application_id: int):
                                                                      application_id=application_id))
 
 
-@router.post("/applications/{application_id}/approve", response=ApplicationOut, summary="审核通过（发放会员编号和电子会员卡）")
+@router.post("/applications/{application_id}/approve", response=ApplicationOut,
+             summary="审核通过（发放会员编号和电子会员卡）")
 def application_approve(request, application_id: int):
     return _application_out(services.application_approve(request.user, application_id=application_id))
 

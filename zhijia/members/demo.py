@@ -145,7 +145,7 @@ def _pending_applications(n_members: int) -> int:
             continue
         user, _ = User.objects.get_or_create(username=f"p{p['phone']}", defaults={
             "phone": p["phone"], "role": Role.WORKER, "display_name": p["name"], "password": make_password(None)})
-        occupation = (GIG_OCCUPATIONS + (Occupation.OTHER,))[k % 5]
+        occupation = (*GIG_OCCUPATIONS, Occupation.OTHER)[k % 5]
         application = services.application_submit(
             user, name=p["name"], id_number=p["id_number"], phone=p["phone"], occupation=occupation,
             work_region_code=fangshan_streets[(k * 7) % len(fangshan_streets)])

@@ -15,7 +15,8 @@ from zhijia.members import selectors
 from zhijia.orgs.models import Occupation
 from zhijia.orgs.selectors import require_staff
 
-HEADERS = ["会员编号", "姓名", "身份证号", "手机号", "性别", "出生日期", "职业", "工作单位", "所在工会", "状态", "入会日期"]
+HEADERS = ["会员编号", "姓名", "身份证号", "手机号", "性别", "出生日期", "职业", "工作单位", "所在工会", "状态",
+           "入会日期"]
 MAX_ROWS = 1_000_000
 
 

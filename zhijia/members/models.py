@@ -226,7 +226,7 @@ class TransferStatus(models.TextChoices):
     CANCELLED = "cancelled", "已撤回"
 
 
-class Transfer(models.Model):
+class MembershipTransfer(models.Model):
     """会员关系转接: moving an admitted membership from one union to another. Both sides confirm (the side that asked
     confirms by asking); on the second confirmation the old membership becomes `transferred_out` and a new admitted
     one starts in the receiving union, linked back to it so the history is unbroken."""

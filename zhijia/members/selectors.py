@@ -16,10 +16,10 @@ from zhijia.members.models import (
     Membership,
     MembershipApplication,
     MembershipStatus,
+    MembershipTransfer,
     RosterImport,
     RosterRow,
     RoutingRule,
-    Transfer,
     TransferStatus,
     Worker,
     WorkerNotice,
@@ -127,16 +127,16 @@ def membership_history(worker: Worker) -> list[Membership]:
     return list(Membership.objects.select_related("union").filter(worker=worker).order_by("id"))
 
 
-def transfer_list(*, user, status: str | None = TransferStatus.PENDING) -> QuerySet[Transfer]:
+def transfer_list(*, user, status: str | None = TransferStatus.PENDING) -> QuerySet[MembershipTransfer]:
     """Transfers either side of which lies in the caller's subtree: both sides see and confirm them."""
-    base = Transfer.objects.select_related("membership__worker", "from_union", "to_union")
+    base = MembershipTransfer.objects.select_related("membership__worker", "from_union", "to_union")
     qs = scoped(base, user, via="from_union") | scoped(base, user, via="to_union")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-requested_at", "-id")
 
 
-def transfer_get(*, user, transfer_id: int) -> Transfer:
+def transfer_get(*, user, transfer_id: int) -> MembershipTransfer:
     transfer = transfer_list(user=user, status=None).filter(pk=transfer_id).first()
     if transfer is None:
         raise NotFound("转接不存在")

@@ -30,9 +30,9 @@ from zhijia.members.models import (
     Membership,
     MembershipApplication,
     MembershipStatus,
+    MembershipTransfer,
     RoutingRule,
     RoutingStrategy,
-    Transfer,
     TransferStatus,
     Worker,
     WorkerNotice,
@@ -274,14 +274,15 @@ def routing_rule_save(actor, *, rule_id: int | None = None, name: str, strategy:
 # --- Transfers and leaving ---------------------------------------------------------------------------------------
 
 
-def _sides(actor, transfer: Transfer) -> tuple[bool, bool]:
+def _sides(actor, transfer: MembershipTransfer) -> tuple[bool, bool]:
     if not getattr(actor, "is_union_staff", False):
         return False, False
     return in_scope(actor, transfer.from_union), in_scope(actor, transfer.to_union)
 
 
 @transaction.atomic
-def transfer_request(actor, *, membership_id: int | None = None, to_union_id: int, reason: str = "") -> Transfer:
+def transfer_request(actor, *, membership_id: int | None = None, to_union_id: int,
+                     reason: str = "") -> MembershipTransfer:
     """会员关系转接: asked by the member (for their own membership) or by staff of either union. The asking side's
     confirmation is given by asking; the other side confirms with transfer_confirm."""
     if actor.role == Role.WORKER:
@@ -298,7 +299,7 @@ def transfer_request(actor, *, membership_id: int | None = None, to_union_id: in
         raise ValidationFailed.field("to_union", "转入工会不存在")
     if membership is None:
         raise NotFound("会籍不存在")
-    transfer = Transfer(membership=membership, from_union=membership.union, to_union=target,
+    transfer = MembershipTransfer(membership=membership, from_union=membership.union, to_union=target,
                         reason=(reason or "").strip()[:200], requested_by=actor)
     from_side, to_side = _sides(actor, transfer)
     if actor.role != Role.WORKER and not (from_side or to_side):
@@ -322,7 +323,7 @@ def transfer_request(actor, *, membership_id: int | None = None, to_union_id: in
     return transfer
 
 
-def _transfer_complete(actor, transfer: Transfer) -> None:
+def _transfer_complete(actor, transfer: MembershipTransfer) -> None:
     old = transfer.membership
     old.status, old.ended_on, old.end_reason = MembershipStatus.TRANSFERRED_OUT, _today(), f"转入{transfer.to_union}"
     old.save(update_fields=["status", "ended_on", "end_reason", "updated_at"])
@@ -339,9 +340,9 @@ def _transfer_complete(actor, transfer: Transfer) -> None:
                         f"新会员编号 {new.member_number}，电子会员卡已更新。", link="/w/members/card/")
 
 
-def _transfer_locked(actor, transfer_id: int) -> tuple[Transfer, bool, bool]:
+def _transfer_locked(actor, transfer_id: int) -> tuple[MembershipTransfer, bool, bool]:
     require_staff(actor, roles=REVIEW_ROLES)
-    transfer = (Transfer.objects.select_for_update(of=("self",)).select_related("from_union", "to_union")
+    transfer = (MembershipTransfer.objects.select_for_update(of=("self",)).select_related("from_union", "to_union")
                 .filter(pk=transfer_id).first())
     if transfer is None:
         raise NotFound("转接不存在")
@@ -354,7 +355,7 @@ def _transfer_locked(actor, transfer_id: int) -> tuple[Transfer, bool, bool]:
 
 
 @transaction.atomic
-def transfer_confirm(actor, *, transfer_id: int) -> Transfer:
+def transfer_confirm(actor, *, transfer_id: int) -> MembershipTransfer:
     transfer, from_side, to_side = _transfer_locked(actor, transfer_id)
     now = timezone.now()
     if from_side and not transfer.from_confirmed_at:
@@ -373,7 +374,7 @@ def transfer_confirm(actor, *, transfer_id: int) -> Transfer:
 
 
 @transaction.atomic
-def transfer_refuse(actor, *, transfer_id: int, reason: str) -> Transfer:
+def transfer_refuse(actor, *, transfer_id: int, reason: str) -> MembershipTransfer:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed.field("reason", "请填写拒绝理由")
@@ -402,7 +403,7 @@ def membership_leave(actor, *, membership_id: int | None = None, reason: str = "
     membership.status, membership.ended_on = MembershipStatus.LEFT, _today()
     membership.end_reason = (reason or "").strip()[:200] or "本人申请退会"
     membership.save(update_fields=["status", "ended_on", "end_reason", "updated_at"])
-    Transfer.objects.filter(membership=membership, status=TransferStatus.PENDING).update(
+    MembershipTransfer.objects.filter(membership=membership, status=TransferStatus.PENDING).update(
         status=TransferStatus.CANCELLED)
     if membership.member_number:
         CardRevocation.objects.get_or_create(member_number=membership.member_number,

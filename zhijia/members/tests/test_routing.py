@@ -67,8 +67,9 @@ def test_district_federation_is_the_last_resort(city):
 
 
 def test_staff_rule_for_a_trade_and_district_is_data(city):
-    RoutingRule.objects.create(priority=5, name="房山货车司机入城关街道", strategy="fixed", match_region_prefix="110111",
-                               match_occupation=Occupation.TRUCK_DRIVER, target_union=city.chengguan)
+    RoutingRule.objects.create(priority=5, name="房山货车司机入城关街道", strategy="fixed",
+                               match_region_prefix="110111", match_occupation=Occupation.TRUCK_DRIVER,
+                               target_union=city.chengguan)
     r = route(RouteInput(work_region_code="110111002000", occupation=Occupation.TRUCK_DRIVER))
     assert r.union == city.chengguan and "房山货车司机入城关街道" in r.reason
     r = route(RouteInput(work_region_code="110108010000", occupation=Occupation.TRUCK_DRIVER))
