@@ -358,12 +358,18 @@ def roster_import_validate(*, import_id: int) -> RosterImport:
             item.existing_rows, item.processed_rows = counts["existing"], total
             item.status, item.validated_at = ImportStatus.VALIDATED, timezone.now()
             item.save()
-    except ValidationFailed as exc:
+    except Exception as exc:
         if writer is not None:
-            writer.close()
+            try:
+                writer.close()
+            except Exception:  # noqa: BLE001, S110 - the first error is the one to report
+                pass
+        message = exc.message if isinstance(exc, ValidationFailed) else "校验中断，请重新上传（已记录错误）"
         RosterRow.objects.filter(roster_import=item).delete()
-        RosterImport.objects.filter(pk=item.pk).update(status=ImportStatus.FAILED, error=exc.message)
+        RosterImport.objects.filter(pk=item.pk).update(status=ImportStatus.FAILED, error=message)
         item.refresh_from_db()
+        if not isinstance(exc, ValidationFailed):
+            raise
     return item
 
 
