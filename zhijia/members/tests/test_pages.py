@@ -81,3 +81,35 @@ def test_streets_partial():
 
     body = Client().get("/w/members/streets/?district=110111").content.decode()
     assert "城关街道" in body
+
+
+def test_worker_card_transfer_and_leave_pages(client, city, make_staff, django_user_model):
+    user = django_user_model.objects.create(username="p13600000011", phone="13600000011", role="worker")
+    fs = make_staff("fs2", city.fangshan)
+    p = person(131)
+    a = services.application_submit(user, name=p["name"], id_number=p["id_number"], phone=p["phone"],
+                                    occupation="courier", work_region_code="110111001000")
+    services.application_approve(fs, application_id=a.pk)
+    client.force_login(user)
+    body = client.get("/w/members/card/").content.decode()
+    assert "会员编号" in body and "data:image/svg+xml" in body and p["name"] not in body
+    # Moving to 海淀: the new work place is routed, and a transfer is asked
+    r = client.post("/w/members/transfer/", {"district": "110108", "street": "110108010000", "occupation": "other"},
+                    follow=True)
+    assert "已申请转入中关村街道总工会" in r.content.decode()
+    # 房山 staff and 海淀 staff both see it and confirm from the transfers page
+    client.force_login(fs)
+    page = client.get("/console/members/transfers/").content.decode()
+    assert "中关村街道总工会" in page
+    from zhijia.members.models import MembershipTransfer
+
+    t = MembershipTransfer.objects.get()
+    client.post(f"/console/members/transfers/{t.pk}/confirm/")
+    client.force_login(make_staff("hd2", city.haidian))
+    r = client.post(f"/console/members/transfers/{t.pk}/confirm/", follow=True)
+    assert "转接已完成" in r.content.decode()
+    # The member leaves from the phone
+    client.force_login(user)
+    r = client.post("/w/members/leave/", {"reason": "回老家"}, follow=True)
+    assert "已退会" in r.content.decode()
+    assert "申请入会" in client.get("/w/members/card/").content.decode()
