@@ -108,6 +108,8 @@ def on_http_error(request, exc: HttpError):
 def _register_routers() -> None:
     from zhijia.accounts.api import router as accounts_router
     from zhijia.audit.api import router as audit_router
+    from zhijia.members.api import cards_router
+    from zhijia.members.api import router as members_router
     from zhijia.orgs.api import router as orgs_router
 
     api.add_router("/auth", accounts_router)
@@ -118,6 +120,8 @@ def _register_routers() -> None:
 
     api.add_router("/wellbeing", wellbeing_router)
     api.add_router("/volunteers", volunteers_router)
+    api.add_router("/members", members_router)
+    api.add_router("/cards", cards_router)
 
 
 _register_routers()

@@ -226,4 +226,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Members: roster uploads up to this size; e-card signing keys ("kid:base64 seed,...", first signs, all verify;
+# empty: a key generated once under VAR_DIR); how long an e-card token is valid.
+MEMBERS_IMPORT_MAX_BYTES = int(os.environ.get("ZHIJIA_MEMBERS_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+CARD_KEYS = os.environ.get("ZHIJIA_CARD_KEYS", "")
+CARD_VALID_DAYS = int(os.environ.get("ZHIJIA_CARD_VALID_DAYS", "365"))
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))

@@ -14,6 +14,8 @@ urlpatterns = [
     path("console/audit/", include("zhijia.audit.urls")),
     path("", include("zhijia.wellbeing.urls")),
     path("", include("zhijia.volunteers.urls")),
+    path("console/members/", include("zhijia.members.urls")),
+    path("w/members/", include("zhijia.members.worker_urls")),
     path("", include("zhijia.core.urls")),
 ]
 

@@ -69,6 +69,9 @@ class Membership(models.Model):
     status = models.CharField("状态", max_length=20, choices=MembershipStatus.choices, default=MembershipStatus.APPLIED)
     joined_on = models.DateField("入会日期", null=True, blank=True)
     ended_on = models.DateField("终止日期", null=True, blank=True)
+    # The membership this one continues after a transfer (会员关系转接): the chain is the member's history.
+    transferred_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    end_reason = models.CharField("终止原因", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -88,3 +91,251 @@ class Membership(models.Model):
 def member_number_for(membership: Membership) -> str:
     """The member number: the district code of the union, then the membership's id, zero-padded (unique)."""
     return f"{membership.union.region_code[:6]}{membership.pk:010d}"
+
+
+# --- 兜底建: online joining and its routing -------------------------------------------------------------------
+
+
+class RoutingStrategy(models.TextChoices):
+    """How one routing step looks for a union. The default rules put them in the order of 兜底建."""
+
+    ENTERPRISE = "enterprise", "雇主企业工会（按统一社会信用代码）"
+    REGIONAL_INDUSTRY = "regional_industry", "本区该行业的区域(行业)工会"
+    PARK = "park", "工作地所在园区工会"
+    STREET = "street", "工作地街道/乡镇总工会"
+    COMMUNITY = "community", "工作地社区(村)工会"
+    DISTRICT = "district", "区总工会"
+    FIXED = "fixed", "指定工会"
+
+
+class RoutingRule(models.Model):
+    """One step of the routing table, edited by staff. Active rules are tried in `priority` order; a rule applies
+    to a worker when its district prefix and occupation (blank = any) match. The district federation is always the
+    last resort, whatever the table says, so no application is ever left without a union."""
+
+    priority = models.PositiveIntegerField("顺序", default=100)
+    name = models.CharField("规则名称", max_length=80)
+    strategy = models.CharField("方式", max_length=24, choices=RoutingStrategy.choices)
+    match_region_prefix = models.CharField("适用地区代码前缀", max_length=12, blank=True)
+    match_occupation = models.CharField("适用职业", max_length=24, choices=Occupation.choices, blank=True)
+    target_union = models.ForeignKey("orgs.Union", verbose_name="指定工会", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    is_active = models.BooleanField("启用", default=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "入会分派规则"
+        ordering = ["priority", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(strategy="fixed") | Q(target_union__isnull=False),
+                                   name="routing_rule_fixed_has_target"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApplicationStatus(models.TextChoices):
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已入会"
+    REJECTED = "rejected", "未通过"
+
+
+class Channel(models.TextChoices):
+    APP = "app", "职工本人线上申请"
+    STAFF = "staff", "工作人员代办"
+
+
+class MembershipApplication(models.Model):
+    """入会申请. Submitting one also opens the worker's `applied` Membership (the one-current-membership constraint
+    then refuses a second application, even from two requests at the same instant); approval turns it `admitted`
+    and issues the member number, rejection closes it."""
+
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="applications")
+    union = models.ForeignKey("orgs.Union", verbose_name="受理工会", on_delete=models.PROTECT,
+                              related_name="applications")
+    membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField("状态", max_length=16, choices=ApplicationStatus.choices,
+                              default=ApplicationStatus.PENDING)
+    channel = models.CharField("渠道", max_length=16, choices=Channel.choices, default=Channel.APP)
+    routing_reason = models.TextField("分派理由")
+    routing_rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    occupation = models.CharField("职业", max_length=24, choices=Occupation.choices)
+    work_region_code = models.CharField("工作地行政区划代码", max_length=12)
+    employer_credit_code = models.CharField("单位统一社会信用代码", max_length=18, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reject_reason = models.CharField("驳回理由", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "入会申请"
+        constraints = [
+            models.UniqueConstraint(fields=["worker"], condition=Q(status="pending"),
+                                    name="application_one_pending_per_worker"),
+        ]
+        indexes = [models.Index(fields=["union", "status", "submitted_at"], name="application_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.worker} → {self.union}"
+
+
+class ApplicationEvent(models.Model):
+    """The history of an application: submitted, re-routed (with the old and new union), approved, rejected."""
+
+    application = models.ForeignKey(MembershipApplication, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=16)
+    note = models.TextField(blank=True)
+
+    LABELS = {"submitted": "提交申请", "rerouted": "改派", "approved": "审核通过", "rejected": "驳回"}
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    @property
+    def label(self) -> str:
+        return self.LABELS.get(self.kind, self.kind)
+
+
+class WorkerNotice(models.Model):
+    """A message to a worker shown in the app (入会结果, 转接进度)."""
+
+    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="notices")
+    text = models.CharField(max_length=300)
+    link = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+# --- 会员关系转接 ------------------------------------------------------------------------------------------------
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", "待确认"
+    COMPLETED = "completed", "已转接"
+    REFUSED = "refused", "已拒绝"
+    CANCELLED = "cancelled", "已撤回"
+
+
+class MembershipTransfer(models.Model):
+    """会员关系转接: moving an admitted membership from one union to another. Both sides confirm (the side that asked
+    confirms by asking); on the second confirmation the old membership becomes `transferred_out` and a new admitted
+    one starts in the receiving union, linked back to it so the history is unbroken."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="transfers")
+    from_union = models.ForeignKey("orgs.Union", on_delete=models.PROTECT, related_name="transfers_out")
+    to_union = models.ForeignKey("orgs.Union", on_delete=models.PROTECT, related_name="transfers_in")
+    reason = models.CharField("转接原因", max_length=200, blank=True)
+    status = models.CharField("状态", max_length=16, choices=TransferStatus.choices, default=TransferStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    from_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                          related_name="+")
+    from_confirmed_at = models.DateTimeField(null=True, blank=True)
+    to_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    to_confirmed_at = models.DateTimeField(null=True, blank=True)
+    refuse_reason = models.CharField("拒绝理由", max_length=200, blank=True)
+    new_membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+")
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "会员关系转接"
+        constraints = [
+            models.UniqueConstraint(fields=["membership"], condition=Q(status="pending"),
+                                    name="transfer_one_pending_per_membership"),
+        ]
+
+
+# --- 花名册导入 --------------------------------------------------------------------------------------------------
+
+
+class ImportStatus(models.TextChoices):
+    VALIDATING = "validating", "校验中"
+    VALIDATED = "validated", "待确认导入"
+    COMMITTING = "committing", "导入中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+class RosterImport(models.Model):
+    """One uploaded roster file: validated row by row into staging rows (RosterRow), shown as a report with a
+    preview, then committed in the background: good rows are upserted by the ID's keyed hash."""
+
+    union = models.ForeignKey("orgs.Union", verbose_name="导入到工会", on_delete=models.PROTECT,
+                              related_name="roster_imports")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    filename = models.CharField("文件名", max_length=200)
+    stored_path = models.CharField(max_length=300)
+    status = models.CharField("状态", max_length=16, choices=ImportStatus.choices, default=ImportStatus.VALIDATING)
+    total_rows = models.PositiveIntegerField(default=0)
+    good_rows = models.PositiveIntegerField(default=0)
+    bad_rows = models.PositiveIntegerField(default=0)
+    existing_rows = models.PositiveIntegerField("库中已有", default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_workers = models.PositiveIntegerField(default=0)
+    created_memberships = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    validated_at = models.DateTimeField(null=True, blank=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "花名册导入"
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status in (ImportStatus.DONE, ImportStatus.VALIDATED):
+            return 100
+        total = self.good_rows if self.status == ImportStatus.COMMITTING else self.total_rows
+        return min(99, int(100 * self.processed_rows / total)) if total else 0
+
+
+class RosterRow(models.Model):
+    """A staging row of an import. Good rows carry the sealed values ready to upsert; bad rows carry the reasons and
+    the original cells (sealed, they may hold an ID number) for the failed-rows file. Good rows are removed once
+    committed."""
+
+    roster_import = models.ForeignKey(RosterImport, on_delete=models.CASCADE, related_name="rows")
+    row_no = models.PositiveIntegerField()
+    ok = models.BooleanField(default=True)
+    errors = models.TextField(blank=True)
+    raw = models.TextField(blank=True)  # sealed JSON of the original cells, bad rows only
+    name = models.CharField(max_length=60, blank=True)
+    id_number = models.TextField(blank=True)  # sealed
+    id_number_hash = models.CharField(max_length=64, blank=True)
+    phone = models.TextField(blank=True)  # sealed
+    phone_hash = models.CharField(max_length=64, blank=True)
+    gender = models.CharField(max_length=1, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    occupation = models.CharField(max_length=24, blank=True)
+    employer_name = models.CharField(max_length=120, blank=True)
+    work_region_code = models.CharField(max_length=12, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["roster_import", "id_number_hash"], name="rosterrow_import_hash"),
+                   models.Index(fields=["roster_import", "ok", "row_no"], name="rosterrow_import_ok")]
+
+
+# --- 电子会员卡 ---------------------------------------------------------------------------------------------------
+
+
+class CardRevocation(models.Model):
+    """A revoked e-card. The list's version is the highest id: a scanner caches the list and asks for what is newer."""
+
+    member_number = models.CharField(max_length=24, unique=True)
+    reason = models.CharField(max_length=100, blank=True)
+    revoked_at = models.DateTimeField(auto_now_add=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")

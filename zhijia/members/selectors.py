@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
 from zhijia.core.crypto import keyed_hash
-from zhijia.members.models import Membership, MembershipStatus, Worker
+from zhijia.core.errors import NotFound
+from zhijia.members.models import (
+    ApplicationStatus,
+    CardRevocation,
+    Membership,
+    MembershipApplication,
+    MembershipStatus,
+    MembershipTransfer,
+    RosterImport,
+    RosterRow,
+    RoutingRule,
+    TransferStatus,
+    Worker,
+    WorkerNotice,
+)
+from zhijia.orgs.models import GIG_OCCUPATIONS, Occupation, Union
+from zhijia.orgs.selectors import require_staff, scoped
 
 
 def worker_for_user(user) -> Worker | None:
@@ -34,3 +56,171 @@ def member_in_good_standing(user) -> Membership | None:
         return None
     return (Membership.objects.select_related("union", "worker")
             .filter(worker=worker, status=MembershipStatus.ADMITTED).first())
+
+
+# --- Staff reads (always through scoped()) -----------------------------------------------------------------------
+
+
+def application_queue(*, user, union_id: int | None = None, status: str = ApplicationStatus.PENDING,
+                      q: str | None = None) -> QuerySet[MembershipApplication]:
+    """The review queue of the caller's subtree (or one union in it), oldest first: the age is what matters."""
+    qs = scoped(MembershipApplication.objects.select_related("worker", "union"), user)
+    if union_id:
+        qs = qs.filter(union_id=union_id)
+    if status:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(Q(worker__name__contains=q) | Q(union__name__contains=q))
+    return qs.order_by("submitted_at", "id")
+
+
+def application_get(*, user, application_id: int) -> MembershipApplication:
+    application = (scoped(MembershipApplication.objects.select_related("worker", "union", "membership"), user)
+                   .filter(pk=application_id).first())
+    if application is None:
+        raise NotFound("入会申请不存在")
+    return application
+
+
+def application_of_worker(*, user, application_id: int) -> MembershipApplication:
+    """A worker reads their own application."""
+    application = (MembershipApplication.objects.select_related("union", "membership")
+                   .filter(pk=application_id, worker__user=user).first())
+    if application is None:
+        raise NotFound("入会申请不存在")
+    return application
+
+
+def application_age_days(application: MembershipApplication) -> int:
+    return (timezone.now() - application.submitted_at).days
+
+
+def membership_list(*, user, union_id: int | None = None, status: str | None = "admitted", q: str | None = None,
+                    occupation: str | None = None) -> QuerySet[Membership]:
+    qs = scoped(Membership.objects.select_related("worker", "union"), user)
+    if union_id:
+        root = Union.objects.filter(pk=union_id).only("path").first()
+        qs = qs.filter(union__path__startswith=root.path) if root else qs.none()
+    if status:
+        qs = qs.filter(status=status)
+    if occupation:
+        qs = qs.filter(worker__occupation=occupation)
+    if q:
+        q = q.strip()
+        if len(q) == 18 or (len(q) == 11 and q.isdigit()):
+            # Exact ID number or phone: found through the keyed hash, never by decrypting.
+            qs = qs.filter(Q(worker__id_number_hash=keyed_hash(q)) | Q(worker__phone_hash=keyed_hash(q)))
+        else:
+            qs = qs.filter(Q(worker__name__contains=q) | Q(member_number=q))
+    return qs.order_by("-joined_on", "-id")
+
+
+def membership_get(*, user, membership_id: int) -> Membership:
+    membership = (scoped(Membership.objects.select_related("worker", "union", "transferred_from__union"), user)
+                  .filter(pk=membership_id).first())
+    if membership is None:
+        raise NotFound("会籍不存在")
+    return membership
+
+
+def membership_history(worker: Worker) -> list[Membership]:
+    return list(Membership.objects.select_related("union").filter(worker=worker).order_by("id"))
+
+
+def transfer_list(*, user, status: str | None = TransferStatus.PENDING) -> QuerySet[MembershipTransfer]:
+    """Transfers either side of which lies in the caller's subtree: both sides see and confirm them."""
+    base = MembershipTransfer.objects.select_related("membership__worker", "from_union", "to_union")
+    qs = scoped(base, user, via="from_union") | scoped(base, user, via="to_union")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-requested_at", "-id")
+
+
+def transfer_get(*, user, transfer_id: int) -> MembershipTransfer:
+    transfer = transfer_list(user=user, status=None).filter(pk=transfer_id).first()
+    if transfer is None:
+        raise NotFound("转接不存在")
+    return transfer
+
+
+def routing_rules(*, user) -> QuerySet[RoutingRule]:
+    require_staff(user)
+    return RoutingRule.objects.select_related("target_union").order_by("priority", "id")
+
+
+def roster_import_list(*, user) -> QuerySet[RosterImport]:
+    return scoped(RosterImport.objects.select_related("union"), user)
+
+
+def roster_import_get(*, user, import_id: int) -> RosterImport:
+    item = roster_import_list(user=user).filter(pk=import_id).first()
+    if item is None:
+        raise NotFound("导入批次不存在")
+    return item
+
+
+def roster_import_bad_rows(*, roster_import: RosterImport) -> QuerySet[RosterRow]:
+    return RosterRow.objects.filter(roster_import=roster_import, ok=False).order_by("row_no")
+
+
+def roster_import_preview(*, roster_import: RosterImport, limit: int = 20) -> list[RosterRow]:
+    return list(RosterRow.objects.filter(roster_import=roster_import, ok=True).order_by("row_no")[:limit])
+
+
+def revocations_since(version: int = 0) -> tuple[int, list[CardRevocation]]:
+    rows = list(CardRevocation.objects.filter(pk__gt=version).order_by("id"))
+    latest = CardRevocation.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    return latest, rows
+
+
+def revoked_numbers() -> set[str]:
+    return set(CardRevocation.objects.values_list("member_number", flat=True))
+
+
+def worker_notices(*, worker: Worker | None, limit: int = 10) -> list[WorkerNotice]:
+    if worker is None:
+        return []
+    return list(WorkerNotice.objects.filter(worker=worker)[:limit])
+
+
+def member_stats(*, user, union_id: int | None = None, months: int = 12) -> dict:
+    """Members of a subtree: by child union (rolled up), by occupation (new-form first), joins per month."""
+    scope = require_staff(user)
+    root = Union.objects.get(pk=union_id or scope.pk)
+    if not root.path.startswith(scope.path):
+        raise NotFound("工会不存在")
+    admitted = Membership.objects.filter(status=MembershipStatus.ADMITTED, union__path__startswith=root.path)
+    children = list(Union.objects.filter(parent=root).only("id", "name", "path").order_by("region_code", "name"))
+    by_child_path = dict.fromkeys([c.path for c in children], 0)
+    # One grouped query over the subtree; each union's count is added to the child whose path prefixes it.
+    direct = 0
+    for path, n in admitted.values_list("union__path").annotate(n=Count("id")).values_list("union__path", "n"):
+        head = path[len(root.path):].split("/", 1)[0]
+        key = f"{root.path}{head}/" if head else None
+        if key in by_child_path:
+            by_child_path[key] += n
+        else:
+            direct += n
+    by_union = [{"union_id": c.id, "name": c.name, "members": by_child_path[c.path]} for c in children]
+    by_union = sorted((u for u in by_union if u["members"]), key=lambda u: -u["members"])
+    occ = dict(admitted.values_list("worker__occupation").annotate(n=Count("id")).values_list(
+        "worker__occupation", "n"))
+    by_occupation = [{"occupation": o.value, "label": o.label, "members": occ.get(o.value, 0)} for o in Occupation]
+    this_month = timezone.localdate().replace(day=1)
+    index = this_month.year * 12 + this_month.month - 1 - (months - 1)
+    start = _dt.date(index // 12, index % 12 + 1, 1)
+    per_month = dict(admitted.filter(joined_on__gte=start).annotate(m=TruncMonth("joined_on"))
+                     .values_list("m").annotate(n=Count("id")).values_list("m", "n"))
+    joins = []
+    cursor = start
+    for _ in range(months):
+        key = next((k for k in per_month if k and (k.year, k.month) == (cursor.year, cursor.month)), None)
+        joins.append({"month": f"{cursor:%Y-%m}", "joined": per_month.get(key, 0) if key else 0})
+        cursor = (cursor.replace(day=28) + _dt.timedelta(days=4)).replace(day=1)
+    total = admitted.count()
+    gig = sum(o["members"] for o in by_occupation if o["occupation"] in GIG_OCCUPATIONS)
+    pending = MembershipApplication.objects.filter(status=ApplicationStatus.PENDING,
+                                                   union__path__startswith=root.path).count()
+    return {"union_id": root.pk, "union_name": root.name, "members": total, "gig_members": gig,
+            "direct_members": direct, "pending_applications": pending, "by_union": by_union,
+            "by_occupation": by_occupation, "joins_by_month": joins}

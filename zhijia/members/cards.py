@@ -1,0 +1,155 @@
+"""电子会员卡: a compact Ed25519-signed token carried in a QR code, verifiable offline with the published public key.
+
+Token: "ZJC1." + base64url(payload JSON) + "." + base64url(signature over the first two parts). The payload holds the
+member number (n), the masked name (m), the union's name (u), the expiry as a date (e, YYYYMMDD), the issue time
+(i, unix seconds) and the key id (k). Nothing else about the person is in it.
+
+Keys: ZHIJIA_CARD_KEYS = "kid:base64(32-byte Ed25519 seed),kid:..." from the environment; the first signs, all verify
+(rotation: put a new key first, keep the old ones until the cards they signed expire). With nothing set (the embedded
+default) one key is generated once and kept in VAR_DIR/card_keys.json (mode 0600).
+
+Revocation: CardRevocation rows; the list's version is its highest id, so a scanner caches it and asks for changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.conf import settings
+
+from zhijia.core.identity import mask_name
+
+PREFIX = "ZJC1"
+
+
+def _b64e(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _b64d(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class CardKey:
+    kid: str
+    private: Ed25519PrivateKey
+
+    @property
+    def public_bytes(self) -> bytes:
+        return self.private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def _key_file():
+    return settings.VAR_DIR / "card_keys.json"
+
+
+def _load_or_create_file_keys() -> str:
+    path = _key_file()
+    if path.exists():
+        return json.loads(path.read_text())["keys"]
+    seed = _b64e(os.urandom(32))
+    spec = f"k{dt.date.today():%Y%m}:{seed}"
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"keys": spec}, fh)
+    try:
+        os.link(tmp, path)  # the first process to create it wins; the others read its key
+    except FileExistsError:
+        pass
+    os.unlink(tmp)
+    return json.loads(path.read_text())["keys"]
+
+
+@lru_cache(maxsize=4)
+def _parse(spec: str) -> tuple[CardKey, ...]:
+    keys = []
+    for part in spec.split(","):
+        kid, _, b64 = part.strip().partition(":")
+        seed = _b64d(b64)
+        if not kid or len(seed) != 32:
+            raise ValueError("ZHIJIA_CARD_KEYS entries must be 'kid:base64 of a 32-byte seed'")
+        keys.append(CardKey(kid=kid, private=Ed25519PrivateKey.from_private_bytes(seed)))
+    return tuple(keys)
+
+
+def card_keys() -> tuple[CardKey, ...]:
+    spec = getattr(settings, "CARD_KEYS", "") or _load_or_create_file_keys()
+    return _parse(spec)
+
+
+def public_keys() -> list[dict]:
+    keys = card_keys()
+    return [{"kid": k.kid, "alg": "Ed25519", "public_key": _b64e(k.public_bytes), "current": i == 0}
+            for i, k in enumerate(keys)]
+
+
+def card_token_sign(*, member_number: str, name: str, union_name: str, expires: dt.date,
+                    issued_at: int | None = None) -> str:
+    key = card_keys()[0]
+    payload = {"n": member_number, "m": mask_name(name), "u": union_name, "e": int(f"{expires:%Y%m%d}"),
+               "i": int(issued_at if issued_at is not None else time.time()), "k": key.kid}
+    body = _b64e(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+    signed = f"{PREFIX}.{body}"
+    return f"{signed}.{_b64e(key.private.sign(signed.encode()))}"
+
+
+@dataclass(frozen=True)
+class CardCheck:
+    valid: bool
+    reason: str
+    payload: dict
+
+
+def card_token_check(token: str, *, today: dt.date | None = None, revoked: set[str] | None = None) -> CardCheck:
+    """Verify signature, key and expiry; `revoked` is the set of revoked member numbers (the scanner's cached list)."""
+    parts = (token or "").strip().split(".")
+    if len(parts) != 3 or parts[0] != PREFIX:
+        return CardCheck(False, "不是职工之家电子会员卡", {})
+    try:
+        payload = json.loads(_b64d(parts[1]))
+        signature = _b64d(parts[2])
+    except (ValueError, UnicodeDecodeError):
+        return CardCheck(False, "会员卡内容已损坏", {})
+    if not isinstance(payload, dict):
+        return CardCheck(False, "会员卡内容已损坏", {})
+    key = next((k for k in card_keys() if k.kid == payload.get("k")), None)
+    if key is None:
+        return CardCheck(False, "签发密钥未知或已停用", payload)
+    try:
+        Ed25519PublicKey.from_public_bytes(key.public_bytes).verify(signature, f"{parts[0]}.{parts[1]}".encode())
+    except InvalidSignature:
+        return CardCheck(False, "签名无效，会员卡可能被伪造或篡改", payload)
+    today = today or dt.date.today()
+    if int(payload.get("e", 0)) < int(f"{today:%Y%m%d}"):
+        return CardCheck(False, "会员卡已过期", payload)
+    if revoked is not None and payload.get("n") in revoked:
+        return CardCheck(False, "会员卡已注销", payload)
+    return CardCheck(True, "有效会员卡", payload)
+
+
+def card_qr_svg(token: str) -> str:
+    """The QR code of a token as an inline SVG data URI (segno)."""
+    import segno
+
+    return segno.make(token, error="m").svg_data_uri(scale=5, border=2)
+
+
+def card_for_membership(membership) -> dict:
+    """The e-card of an admitted membership: the token, its QR and what the card shows."""
+    expires = dt.date.today() + dt.timedelta(days=settings.CARD_VALID_DAYS)
+    token = card_token_sign(member_number=membership.member_number, name=membership.worker.name,
+                            union_name=membership.union.name, expires=expires)
+    return {"token": token, "qr": card_qr_svg(token), "member_number": membership.member_number,
+            "masked_name": mask_name(membership.worker.name), "union_name": membership.union.name,
+            "expires": expires}

@@ -1,0 +1,573 @@
+"""花名册导入: an enterprise's roster from xlsx or csv, validated row by row, previewed, then committed in bulk.
+
+Three steps, each a service:
+1. `roster_import_create`: store the upload after checking size, type and header (a bad file is refused at once).
+2. `roster_import_validate` (a Celery task): stream the file in chunks (csv module or python-calamine, never the
+   whole file as Python objects), check every row (ID check digit per GB 11643 incl. X, a real birth date, phone,
+   required fields, occupation, region), seal the ID number and phone (core.crypto) and write the rows to the
+   staging table RosterRow (PostgreSQL: COPY into an UNLOGGED table; SQLite: executemany). Duplicates inside the
+   file and conflicts with the database are then found with set-based SQL on the keyed hashes. Nothing reaches
+   Worker or Membership yet: the report and a masked preview are shown first.
+3. `roster_import_commit` queues `roster_import_run_commit`: good rows are upserted into Worker by the ID's keyed
+   hash (INSERT ... SELECT ... ON CONFLICT, in row ranges so progress shows and each range commits), then the
+   missing memberships are added with their member numbers. Importing the same file again writes nothing new: an
+   unchanged worker is not updated and a member already in the union gets no second membership.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import os
+import queue
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from zhijia.accounts.models import Role
+from zhijia.audit.models import Action
+from zhijia.audit.services import audit_record
+from zhijia.core import regions
+from zhijia.core.crypto import open_sealed, seal
+from zhijia.core.errors import Conflict, NotFound, ValidationFailed
+from zhijia.core.identity import mask_id_number, mask_phone, normalize_phone, parse_id_number
+from zhijia.members.models import ImportStatus, RosterImport, RosterRow
+from zhijia.orgs.models import Occupation, Union
+from zhijia.orgs.selectors import in_scope, require_staff
+
+IMPORT_ROLES = (Role.MUNICIPAL_ADMIN, Role.DISTRICT_STAFF, Role.GRASSROOTS_STAFF)
+CHUNK = 5000
+COMMIT_RANGE = 50000
+
+# (field, header shown in the template, required)
+COLUMNS = [
+    ("name", "姓名", True),
+    ("id_number", "身份证号", True),
+    ("phone", "手机号", True),
+    ("occupation", "职业", False),
+    ("employer_name", "工作单位", False),
+    ("work_region_code", "工作地行政区划代码", False),
+]
+_HEADER_ALIASES = {header: field for field, header, _ in COLUMNS} | {field: field for field, _, _ in COLUMNS}
+_OCCUPATIONS = {o.label: o.value for o in Occupation} | {o.value: o.value for o in Occupation} | {"": "other"}
+
+STAGING_COLUMNS = ("roster_import_id", "row_no", "ok", "errors", "raw", "name", "id_number", "id_number_hash",
+                   "phone", "phone_hash", "gender", "birth_date", "occupation", "employer_name", "work_region_code")
+
+
+def _max_bytes() -> int:
+    return settings.MEMBERS_IMPORT_MAX_BYTES
+
+
+def _import_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "roster_imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --- Reading ------------------------------------------------------------------------------------------------------
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # an ID number or phone typed as a number in Excel
+    return str(value).strip()
+
+
+def _csv_rows(path: Path) -> Iterator[list[str]]:
+    with path.open("rb") as probe:
+        head = probe.read(65536)
+    encoding = "utf-8-sig"
+    try:
+        head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the probe
+            encoding = "gb18030"
+    with path.open(encoding=encoding, newline="") as fh:
+        yield from csv.reader(fh)
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[str]]:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    sheet = workbook.get_sheet_by_index(0)
+    for row in sheet.iter_rows():
+        yield [_cell(v) for v in row]
+
+
+def read_rows(path: Path) -> Iterator[list[str]]:
+    """The rows of a roster, header first, one list of text cells each, read lazily."""
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    if magic == b"PK\x03\x04":
+        try:
+            yield from _xlsx_rows(path)
+        except ValidationFailed:
+            raise
+        except Exception as exc:  # noqa: BLE001 - calamine raises its own errors for any unreadable workbook
+            raise ValidationFailed.field("file", f"无法读取Excel文件：{exc.__class__.__name__}")
+        return
+    if b"\x00" in magic or magic[:4] == b"\xd0\xcf\x11\xe0":
+        raise ValidationFailed.field("file", "文件不是xlsx或csv表格（旧版.xls请另存为.xlsx）")
+    try:
+        yield from _csv_rows(path)
+    except (UnicodeDecodeError, csv.Error):
+        raise ValidationFailed.field("file", "文件不是有效的csv表格（请使用UTF-8或GBK编码）")
+
+
+def header_map(header: list[str]) -> dict[str, int]:
+    """Column index by field; refuses a sheet that misses a required column."""
+    found: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        field = _HEADER_ALIASES.get((cell or "").strip().lstrip("\ufeff"))
+        if field and field not in found:
+            found[field] = i
+    missing = [h for f, h, required in COLUMNS if required and f not in found]
+    if missing:
+        raise ValidationFailed.field("file", f"表格缺少必需的列：{'、'.join(missing)}（请使用下载的模板）")
+    return found
+
+
+# --- Step 1: upload -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def roster_import_create(actor, *, union_id: int, filename: str, fileobj) -> RosterImport:
+    """Store an uploaded roster for `union_id` (in the caller's subtree) and queue its validation."""
+    require_staff(actor, roles=IMPORT_ROLES)
+    union = Union.objects.filter(pk=union_id).first()
+    if union is None or not in_scope(actor, union):
+        raise NotFound("工会不存在")
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise ValidationFailed.field("file", "请上传xlsx或csv文件")
+    target = _import_dir() / f"{uuid.uuid4().hex}{suffix}"
+    size = 0
+    with target.open("wb") as out:
+        for chunk in iter(lambda: fileobj.read(1 << 20), b""):
+            size += len(chunk)
+            if size > _max_bytes():
+                out.close()
+                target.unlink(missing_ok=True)
+                raise ValidationFailed.field("file", f"文件超过{_max_bytes() // (1 << 20)}MB上限，请分批导入")
+            out.write(chunk)
+    if size == 0:
+        target.unlink(missing_ok=True)
+        raise ValidationFailed.field("file", "文件为空")
+    try:
+        rows = read_rows(target)
+        header = next(rows, None)
+        if header is None:
+            raise ValidationFailed.field("file", "表格没有内容")
+        header_map(header)
+        rows.close()
+    except ValidationFailed:
+        target.unlink(missing_ok=True)
+        raise
+    item = RosterImport.objects.create(union=union, uploaded_by=actor, filename=Path(filename).name[:200],
+                                       stored_path=str(target))
+    audit_record(actor=actor, action=Action.IMPORT, obj=item, union=union, detail={"filename": item.filename,
+                                                                                  "bytes": size})
+    from zhijia.members.tasks import validate_roster_import_task
+
+    transaction.on_commit(lambda: validate_roster_import_task.delay(item.pk))
+    return item
+
+
+# --- Step 2: validate into staging -------------------------------------------------------------------------------
+
+
+def _fast_keyed_hash():
+    """keyed_hash() for a tight loop: the same HMAC-SHA256 under the same key (core.crypto), through the one-shot
+    hmac.digest, on values already normalised by the validators. A test pins it to keyed_hash."""
+    from zhijia.core import crypto
+
+    key = crypto._index_key(os.environ.get("ZHIJIA_PII_INDEX_KEY", ""))
+    return lambda value: hmac.digest(key, value.encode(), hashlib.sha256).hex()
+
+
+class _RowChecker:
+    def __init__(self, union: Union):
+        self.today = timezone.localdate()
+        self.default_region = union.region_code
+        self.region_ok: dict[str, bool] = {}
+        self.hash = _fast_keyed_hash()
+
+    def region(self, code: str) -> str:
+        if not code:
+            return self.default_region
+        ok = self.region_ok.get(code)
+        if ok is None:
+            try:
+                regions.validate_region_code(code, field="work_region_code")
+                ok = True
+            except ValidationFailed:
+                ok = False
+            self.region_ok[code] = ok
+        if not ok:
+            raise ValidationFailed.field("work_region_code", "工作地行政区划代码不存在")
+        return code
+
+    def check(self, cells: list[str], cols: dict[str, int]) -> tuple[tuple | None, list[str]]:
+        """(staging values, []) for a good row; (None, reasons) for a bad one."""
+
+        def get(field: str) -> str:
+            i = cols.get(field)
+            return cells[i].strip() if i is not None and i < len(cells) and cells[i] else ""
+
+        errors: list[str] = []
+        name = get("name")
+        if not name:
+            errors.append("姓名：必填")
+        elif len(name) > 60:
+            errors.append("姓名：超过60字")
+        facts = phone = None
+        try:
+            facts = parse_id_number(get("id_number"), today=self.today)
+        except ValidationFailed as exc:
+            errors.append(f"身份证号：{exc.message}")
+        try:
+            phone = normalize_phone(get("phone"))
+        except ValidationFailed as exc:
+            errors.append(f"手机号：{exc.message}")
+        occupation = _OCCUPATIONS.get(get("occupation"))
+        if occupation is None:
+            errors.append("职业：应为快递员、外卖配送员、网约车司机、货车司机或其他")
+        try:
+            region = self.region(get("work_region_code"))
+        except ValidationFailed as exc:
+            errors.append(f"工作地行政区划代码：{exc.message}")
+        employer = get("employer_name")[:120]
+        if errors:
+            return None, errors
+        return (name, seal(facts.id_number), self.hash(facts.id_number), seal(phone), self.hash(phone),
+                facts.gender, facts.birth_date, occupation, employer, region), []
+
+
+def _write_staging(rows: list[tuple]) -> None:
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY members_rosterrow ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join(["%s"] * len(STAGING_COLUMNS))
+        with connection.cursor() as cursor:
+            # Column names are constants of this module; values are parameters.
+            cursor.executemany(f"INSERT INTO members_rosterrow ({', '.join(STAGING_COLUMNS)}) "  # noqa: S608
+                               f"VALUES ({marks})", rows)
+
+
+class _StagingWriter:
+    """Writes staged chunks on a second thread with its own connection, so the database works on one chunk while
+    Python checks and seals the next (psycopg releases the GIL while it waits on the server). Each chunk is committed
+    with the progress count."""
+
+    def __init__(self, import_id: int):
+        self.import_id = import_id
+        self.jobs: queue.Queue = queue.Queue(maxsize=2)  # at most two chunks in flight: memory stays flat
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        from django.db import connections
+
+        try:
+            while (job := self.jobs.get()) is not None:
+                rows, processed = job
+                if self.error is None:
+                    with transaction.atomic():
+                        _write_staging(rows)
+                        RosterImport.objects.filter(pk=self.import_id).update(processed_rows=processed)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the validating thread
+            self.error = exc
+            while self.jobs.get() is not None:
+                pass
+        finally:
+            connections.close_all()
+
+    def put(self, rows: list[tuple], processed: int) -> None:
+        if self.error is not None:
+            raise self.error
+        self.jobs.put((rows, processed))
+
+    def close(self) -> None:
+        self.jobs.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+def roster_import_validate(*, import_id: int) -> RosterImport:
+    """Read, check and stage every row (runs in a task: chunks commit one by one so the progress shows)."""
+    item = RosterImport.objects.select_related("union").get(pk=import_id)
+    if item.status != ImportStatus.VALIDATING:
+        return item
+    RosterRow.objects.filter(roster_import=item).delete()
+    checker = _RowChecker(item.union)
+    total = bad = 0
+    # SQLite has one writer: stage on this thread there; PostgreSQL overlaps checking and writing.
+    writer = _StagingWriter(item.pk) if connection.vendor == "postgresql" and not connection.in_atomic_block else None
+    try:
+        rows = read_rows(Path(item.stored_path))
+        cols = header_map(next(rows))
+        buffer: list[tuple] = []
+        for row_no, cells in enumerate(rows, start=2):
+            if not any(cells):
+                continue
+            total += 1
+            good, errors = checker.check(cells, cols)
+            if good is None:
+                bad += 1
+                raw = seal(json.dumps(cells[:20], ensure_ascii=False))
+                buffer.append((item.pk, row_no, False, "；".join(errors), raw, "", "", "", "", "", "", None, "", "",
+                               ""))
+            else:
+                buffer.append((item.pk, row_no, True, "", "", *good))
+            if len(buffer) >= CHUNK:
+                if writer is not None:
+                    writer.put(buffer, total)
+                else:
+                    with transaction.atomic():
+                        _write_staging(buffer)
+                        RosterImport.objects.filter(pk=item.pk).update(processed_rows=total)
+                buffer = []
+        if writer is not None:
+            writer.close()
+            writer = None
+        with transaction.atomic():
+            _write_staging(buffer)
+            _mark_duplicates(item)
+            item.refresh_from_db()
+            counts = _staging_counts(item)
+            item.total_rows, item.bad_rows, item.good_rows = total, counts["bad"], counts["good"]
+            item.existing_rows, item.processed_rows = counts["existing"], total
+            item.status, item.validated_at = ImportStatus.VALIDATED, timezone.now()
+            item.save()
+    except Exception as exc:
+        if writer is not None:
+            try:
+                writer.close()
+            except Exception:  # noqa: BLE001, S110 - the first error is the one to report
+                pass
+        message = exc.message if isinstance(exc, ValidationFailed) else "校验中断，请重新上传（已记录错误）"
+        RosterRow.objects.filter(roster_import=item).delete()
+        RosterImport.objects.filter(pk=item.pk).update(status=ImportStatus.FAILED, error=message)
+        item.refresh_from_db()
+        if not isinstance(exc, ValidationFailed):
+            raise
+    return item
+
+
+def _mark_duplicates(item: RosterImport) -> None:
+    """Set-based checks on the keyed hashes: a repeated ID inside the file (every copy after the first), and an
+    ID whose worker already belongs to another union (that needs a transfer, not an import)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """UPDATE members_rosterrow SET ok = %s,
+                   errors = '身份证号：与文件中第' || CAST((SELECT MIN(f.row_no) FROM members_rosterrow f
+                       WHERE f.roster_import_id = members_rosterrow.roster_import_id AND f.ok
+                         AND f.id_number_hash = members_rosterrow.id_number_hash) AS TEXT) || '行重复'
+               WHERE roster_import_id = %s AND ok AND EXISTS (
+                   SELECT 1 FROM members_rosterrow e WHERE e.roster_import_id = members_rosterrow.roster_import_id
+                     AND e.ok AND e.id_number_hash = members_rosterrow.id_number_hash
+                     AND e.row_no < members_rosterrow.row_no)""",
+            [False, item.pk])
+        cursor.execute(
+            """UPDATE members_rosterrow SET ok = %s, errors = '身份证号：已是其他工会会员，请办理会员关系转接'
+               WHERE roster_import_id = %s AND ok AND EXISTS (
+                   SELECT 1 FROM members_worker w JOIN members_membership m ON m.worker_id = w.id
+                   WHERE w.id_number_hash = members_rosterrow.id_number_hash
+                     AND m.status IN ('applied', 'admitted') AND m.union_id <> %s)""",
+            [False, item.pk, item.union_id])
+
+
+def _staging_counts(item: RosterImport) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT SUM(CASE WHEN r.ok THEN 1 ELSE 0 END), SUM(CASE WHEN r.ok THEN 0 ELSE 1 END),
+                      SUM(CASE WHEN r.ok AND EXISTS (SELECT 1 FROM members_worker w
+                                                    WHERE w.id_number_hash = r.id_number_hash) THEN 1 ELSE 0 END)
+               FROM members_rosterrow r WHERE r.roster_import_id = %s""", [item.pk])
+        good, bad, existing = cursor.fetchone()
+    return {"good": good or 0, "bad": bad or 0, "existing": existing or 0}
+
+
+# --- Step 3: commit ----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def roster_import_commit(actor, *, import_id: int) -> RosterImport:
+    """Confirm a validated import: queue the background upsert. A second confirmation is refused."""
+    require_staff(actor, roles=IMPORT_ROLES)
+    item = RosterImport.objects.select_for_update().select_related("union").filter(pk=import_id).first()
+    if item is None or not in_scope(actor, item.union):
+        raise NotFound("导入批次不存在")
+    if item.status != ImportStatus.VALIDATED:
+        raise Conflict(f"该批次当前状态为“{item.get_status_display()}”，不能导入", code="not_validated")
+    if item.good_rows == 0:
+        raise ValidationFailed.field("file", "没有可导入的有效行")
+    item.status, item.processed_rows = ImportStatus.COMMITTING, 0
+    item.save(update_fields=["status", "processed_rows"])
+    audit_record(actor=actor, action=Action.IMPORT, obj=item, union=item.union,
+                 detail={"commit": True, "good_rows": item.good_rows, "bad_rows": item.bad_rows})
+    from zhijia.members.tasks import commit_roster_import_task
+
+    transaction.on_commit(lambda: commit_roster_import_task.delay(item.pk))
+    return item
+
+
+_WORKER_UPSERT = """
+INSERT INTO members_worker (name, id_number, id_number_hash, phone, phone_hash, gender, birth_date, occupation,
+                            employer_name, employer_credit_code, work_region_code, home_region_code,
+                            created_at, updated_at)
+SELECT r.name, r.id_number, r.id_number_hash, r.phone, r.phone_hash, r.gender, r.birth_date, r.occupation,
+       r.employer_name, %s, r.work_region_code, '', %s, %s
+FROM members_rosterrow r
+WHERE r.roster_import_id = %s AND r.ok AND r.row_no >= %s AND r.row_no < %s
+ON CONFLICT (id_number_hash) DO UPDATE SET
+    name = excluded.name, phone = excluded.phone, phone_hash = excluded.phone_hash,
+    occupation = excluded.occupation, employer_name = excluded.employer_name,
+    work_region_code = excluded.work_region_code, updated_at = excluded.updated_at
+WHERE members_worker.name <> excluded.name OR members_worker.phone_hash <> excluded.phone_hash
+   OR members_worker.occupation <> excluded.occupation OR members_worker.employer_name <> excluded.employer_name
+   OR members_worker.work_region_code <> excluded.work_region_code
+"""
+
+_MEMBERSHIP_SELECT = """
+FROM members_rosterrow r JOIN members_worker w ON w.id_number_hash = r.id_number_hash
+WHERE r.roster_import_id = %s AND r.ok AND r.row_no >= %s AND r.row_no < %s
+  AND NOT EXISTS (SELECT 1 FROM members_membership m WHERE m.worker_id = w.id AND m.status IN ('applied', 'admitted'))
+"""
+
+
+def _commit_range(item: RosterImport, lo: int, hi: int, now, prefix: str) -> int:
+    credit = item.union.credit_code or ""
+    with connection.cursor() as cursor:
+        cursor.execute(_WORKER_UPSERT, [credit, now, now, item.pk, lo, hi])
+        if connection.vendor == "postgresql":
+            # Ids drawn from the table's own sequence, so the member number is written with the row.
+            cursor.execute(
+                f"""INSERT INTO members_membership (id, worker_id, union_id, status, joined_on, member_number,
+                                                   end_reason, created_at, updated_at)
+                    SELECT s.id, s.worker_id, %s, 'admitted', %s, %s || lpad(s.id::text, 10, '0'), '', %s, %s
+                    FROM (SELECT nextval(pg_get_serial_sequence('members_membership', 'id')) AS id,
+                                 w.id AS worker_id {_MEMBERSHIP_SELECT}) s
+                    ON CONFLICT DO NOTHING""",  # noqa: S608 - the interpolated part is a constant
+                [item.union_id, now.date(), prefix, now, now, item.pk, lo, hi])
+            added = cursor.rowcount
+        else:
+            cursor.execute(
+                f"""INSERT INTO members_membership (worker_id, union_id, status, joined_on, end_reason, created_at,
+                                                   updated_at)
+                    SELECT w.id, %s, 'admitted', %s, '', %s, %s {_MEMBERSHIP_SELECT}""",
+                [item.union_id, now.date(), now, now, item.pk, lo, hi])
+            added = cursor.rowcount
+            cursor.execute(
+                """UPDATE members_membership SET member_number = %s || substr('0000000000' || id, -10, 10)
+                   WHERE union_id = %s AND member_number IS NULL AND status = 'admitted'""",
+                [prefix, item.union_id])
+    return added
+
+
+def roster_import_run_commit(*, import_id: int) -> RosterImport:
+    """The background upsert, range by range (each range one transaction; re-running after a crash is safe)."""
+    item = RosterImport.objects.select_related("union").get(pk=import_id)
+    if item.status != ImportStatus.COMMITTING:
+        return item
+    now = timezone.now()
+    prefix = item.union.region_code[:6]
+    bounds = RosterRow.objects.filter(roster_import=item, ok=True).order_by("row_no").values_list("row_no", flat=True)
+    first, last = bounds.first(), bounds.last()
+    existing_before = _staging_counts(item)["existing"]
+    added = done = 0
+    lo = first or 0
+    while first is not None and lo <= last:
+        hi = lo + COMMIT_RANGE
+        with transaction.atomic():
+            added += _commit_range(item, lo, hi, now, prefix)
+            done = RosterRow.objects.filter(roster_import=item, ok=True, row_no__lt=hi).count()
+            RosterImport.objects.filter(pk=item.pk).update(processed_rows=done)
+        lo = hi
+    with transaction.atomic():
+        RosterRow.objects.filter(roster_import=item, ok=True).delete()
+        item.refresh_from_db()
+        item.created_workers = item.good_rows - existing_before
+        item.created_memberships = added
+        item.status, item.committed_at, item.processed_rows = ImportStatus.DONE, timezone.now(), done
+        item.save()
+    return item
+
+
+# --- Files ---------------------------------------------------------------------------------------------------
+
+
+def template_xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "花名册"
+    ws.append([h for _, h, _ in COLUMNS])
+    ws.append(["张三", "110111199001011237", "13800138000", "快递员", "北京燕房物流有限公司", "110111001000"])
+    for col in "ABCDEF":
+        ws.column_dimensions[col].width = 22
+    notes = wb.create_sheet("填写说明")
+    notes.append(["列", "是否必填", "说明"])
+    for _field, header, required in COLUMNS:
+        notes.append([header, "必填" if required else "选填", {
+            "身份证号": "18位，末位可为X；请将单元格设为文本，避免被Excel改成科学计数",
+            "手机号": "11位大陆手机号",
+            "职业": "快递员、外卖配送员、网约车司机、货车司机、其他（空白视为其他）",
+            "工作地行政区划代码": "6位区县或12位街道代码，空白取导入工会的代码",
+        }.get(header, "")])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def failed_rows_xlsx(item: RosterImport, out_path: Path) -> Path:
+    """The failed rows as an xlsx (the original cells and a 原因 column), written streaming."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("未导入的行")
+    ws.append(["行号", *[h for _, h, _ in COLUMNS], "原因"])
+    rows = RosterRow.objects.filter(roster_import=item, ok=False).order_by("row_no")
+    for row in rows.iterator(chunk_size=2000):
+        if row.raw:
+            cells = json.loads(open_sealed(row.raw))
+            cells = (cells + [""] * len(COLUMNS))[: len(COLUMNS)]
+        else:
+            cells = [row.name, open_sealed(row.id_number), open_sealed(row.phone),
+                     Occupation(row.occupation).label if row.occupation in Occupation.values else row.occupation,
+                     row.employer_name, row.work_region_code]
+        ws.append([row.row_no, *cells, row.errors])
+    wb.save(out_path)
+    return out_path
+
+
+def preview_row(row: RosterRow) -> dict:
+    return {"row_no": row.row_no, "name": row.name, "id_number": mask_id_number(open_sealed(row.id_number)),
+            "phone": mask_phone(open_sealed(row.phone)),
+            "occupation": Occupation(row.occupation).label if row.occupation in Occupation.values else "",
+            "employer_name": row.employer_name, "work_region_code": row.work_region_code}
+
+
+def remove_file(item: RosterImport) -> None:
+    if item.stored_path and os.path.exists(item.stored_path):
+        os.unlink(item.stored_path)

@@ -1,0 +1,363 @@
+"""Pages of the members app: staff console (queue, members, transfers, imports, rules, scan, dashboard) and the
+worker's mobile pages (join, card). Thin: parse the form, call one service or selector, render."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from zhijia.core import regions
+from zhijia.core.errors import DomainError
+from zhijia.core.http import client_ip
+from zhijia.core.identity import mask_id_number, mask_name, mask_phone
+from zhijia.core.views_support import staff_page, worker_page
+from zhijia.members import cards, exports, imports, routing, selectors, services
+from zhijia.members.models import ApplicationStatus, ImportStatus, RoutingStrategy, TransferStatus
+from zhijia.orgs.models import Occupation, Union
+from zhijia.orgs.selectors import require_staff
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _beijing_districts():
+    return regions.districts_of("110000") or regions.districts_of("110100")
+
+
+# --- Staff console ------------------------------------------------------------------------------------------------
+
+
+@staff_page
+def dashboard(request):
+    union_id = request.GET.get("union")
+    stats = selectors.member_stats(user=request.user, union_id=int(union_id) if union_id and union_id.isdigit()
+                                   else None)
+    chart = {"by_union": stats["by_union"][:15], "by_occupation": stats["by_occupation"],
+             "joins_by_month": stats["joins_by_month"]}
+    return render(request, "members/dashboard.html", {"stats": stats, "chart_json": json.dumps(chart,
+                                                                                             ensure_ascii=False)})
+
+
+@staff_page
+def application_queue(request):
+    status = request.GET.get("status", ApplicationStatus.PENDING)
+    q = request.GET.get("q", "").strip()
+    page = Paginator(selectors.application_queue(user=request.user, status=status, q=q or None), 50).get_page(
+        request.GET.get("page"))
+    return render(request, "members/queue.html", {"page": page, "status": status, "q": q,
+                                                  "statuses": ApplicationStatus.choices})
+
+
+@staff_page
+def application_detail(request, application_id: int):
+    application = selectors.application_get(user=request.user, application_id=application_id)
+    return render(request, "members/application.html", {
+        "a": application, "events": application.events.select_related("actor"),
+        "masked_id": mask_id_number(application.worker.id_number), "masked_phone": mask_phone(application.worker.phone),
+        "age": selectors.application_age_days(application)})
+
+
+@staff_page
+@require_POST
+def application_decide(request, application_id: int, action: str):
+    try:
+        if action == "approve":
+            a = services.application_approve(request.user, application_id=application_id)
+            messages.success(request, f"已通过：{a.worker.name} 入会，会员编号 {a.membership.member_number}")
+        elif action == "reject":
+            services.application_reject(request.user, application_id=application_id,
+                                        reason=request.POST.get("reason", ""))
+            messages.success(request, "已驳回")
+        elif action == "reroute":
+            union_id = request.POST.get("union", "")
+            services.application_reroute(request.user, application_id=application_id,
+                                         union_id=int(union_id) if union_id.isdigit() else 0,
+                                         reason=request.POST.get("reason", ""))
+            messages.success(request, "已改派")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("members:application", application_id=application_id)
+    return redirect("members:queue")
+
+
+@staff_page
+def member_list(request):
+    q = request.GET.get("q", "").strip()
+    occupation = request.GET.get("occupation") or None
+    qs = selectors.membership_list(user=request.user, q=q or None, occupation=occupation)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    rows = [{"m": m, "name": mask_name(m.worker.name), "id": mask_id_number(m.worker.id_number),
+             "phone": mask_phone(m.worker.phone)} for m in page.object_list]
+    return render(request, "members/list.html", {"page": page, "rows": rows, "q": q, "occupation": occupation,
+                                                 "occupations": Occupation.choices})
+
+
+@staff_page
+def member_detail(request, membership_id: int):
+    m = selectors.membership_get(user=request.user, membership_id=membership_id)
+    return render(request, "members/member.html", {
+        "m": m, "history": selectors.membership_history(m.worker), "name": mask_name(m.worker.name),
+        "id_number": mask_id_number(m.worker.id_number), "phone": mask_phone(m.worker.phone),
+        "transfers": m.transfers.select_related("from_union", "to_union").order_by("-id")})
+
+
+@staff_page
+def worker_reveal(request, worker_id: int):
+    """htmx partial: the unmasked ID and phone, audited."""
+    w = services.worker_pii_reveal(request.user, worker_id=worker_id, ip=client_ip(request))
+    return HttpResponse(f'<span class="tag amber">已留痕</span> 身份证号 {w.id_number} · 手机号 {w.phone}')
+
+
+@staff_page
+def member_export(request):
+    out, _ = exports.members_export_xlsx(request.user, q=request.GET.get("q") or None,
+                                         occupation=request.GET.get("occupation") or None,
+                                         unmasked=request.GET.get("unmasked") == "1", ip=client_ip(request))
+    return FileResponse(out, as_attachment=True, filename="members.xlsx", content_type=XLSX)
+
+
+@staff_page
+@require_POST
+def member_leave(request, membership_id: int):
+    try:
+        services.membership_leave(request.user, membership_id=membership_id, reason=request.POST.get("reason", ""))
+        messages.success(request, "已办理退会，电子会员卡已注销")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("members:member", membership_id=membership_id)
+
+
+@staff_page
+@require_POST
+def member_transfer(request, membership_id: int):
+    to = request.POST.get("to_union", "")
+    try:
+        services.transfer_request(request.user, membership_id=membership_id, to_union_id=int(to) if to.isdigit()
+                                  else 0, reason=request.POST.get("reason", ""))
+        messages.success(request, "已发起转接，待对方工会确认")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("members:member", membership_id=membership_id)
+
+
+@staff_page
+def transfer_list(request):
+    status = request.GET.get("status", TransferStatus.PENDING)
+    transfers = list(selectors.transfer_list(user=request.user, status=status or None)[:200])
+    scope = require_staff(request.user)
+    rows = [{"t": t, "name": mask_name(t.membership.worker.name), "from_side": scope.contains(t.from_union),
+             "to_side": scope.contains(t.to_union)} for t in transfers]
+    return render(request, "members/transfers.html", {"rows": rows, "status": status,
+                                                      "statuses": TransferStatus.choices})
+
+
+@staff_page
+@require_POST
+def transfer_decide(request, transfer_id: int, action: str):
+    try:
+        if action == "confirm":
+            t = services.transfer_confirm(request.user, transfer_id=transfer_id)
+            messages.success(request, "转接已完成" if t.status == TransferStatus.COMPLETED else "已确认，待对方确认")
+        else:
+            services.transfer_refuse(request.user, transfer_id=transfer_id, reason=request.POST.get("reason", ""))
+            messages.success(request, "已拒绝转接")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("members:transfers")
+
+
+@staff_page
+def import_list(request):
+    error = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        union = request.POST.get("union", "")
+        try:
+            if upload is None:
+                raise services.ValidationFailed.field("file", "请选择要上传的文件")
+            item = imports.roster_import_create(request.user, union_id=int(union) if union.isdigit() else 0,
+                                                filename=upload.name, fileobj=upload)
+            return redirect("members:import", import_id=item.pk)
+        except DomainError as exc:
+            error = exc.message
+    scope = require_staff(request.user)
+    unions = Union.objects.filter(path__startswith=scope.path, kind__in=["enterprise", "regional_industry", "park",
+                                                                         "community", "federation"]).order_by(
+        "depth", "name")[:300]
+    return render(request, "members/imports.html", {
+        "items": selectors.roster_import_list(user=request.user)[:50], "unions": unions, "error": error,
+        "max_mb": imports._max_bytes() // (1 << 20)}, status=400 if error else 200)
+
+
+@staff_page
+def import_detail(request, import_id: int):
+    item = selectors.roster_import_get(user=request.user, import_id=import_id)
+    running = item.status in (ImportStatus.VALIDATING, ImportStatus.COMMITTING)
+    context = {"item": item, "running": running}
+    if request.headers.get("HX-Request") and running is False and request.GET.get("poll"):
+        # The polling progress bar finished: reload the whole report.
+        response = HttpResponse()
+        response["HX-Refresh"] = "true"
+        return response
+    if request.GET.get("poll"):
+        return render(request, "members/_import_progress.html", context)
+    bad = Paginator(selectors.roster_import_bad_rows(roster_import=item), 50).get_page(request.GET.get("page"))
+    context |= {"preview": [imports.preview_row(r) for r in selectors.roster_import_preview(roster_import=item)],
+                "page": bad}
+    return render(request, "members/import.html", context)
+
+
+@staff_page
+@require_POST
+def import_commit(request, import_id: int):
+    try:
+        imports.roster_import_commit(request.user, import_id=import_id)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("members:import", import_id=import_id)
+
+
+@staff_page
+def import_failed_rows(request, import_id: int):
+    import tempfile
+    from pathlib import Path
+
+    item = selectors.roster_import_get(user=request.user, import_id=import_id)
+    out = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
+    imports.failed_rows_xlsx(item, Path(out.name))
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename=f"import-{item.pk}-failed.xlsx", content_type=XLSX)
+
+
+@staff_page
+def import_template(request):
+    response = HttpResponse(imports.template_xlsx(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
+    return response
+
+
+@staff_page
+def routing_rules(request):
+    error = None
+    if request.method == "POST":
+        p = request.POST
+        try:
+            rule_id = p.get("rule_id", "")
+            target = p.get("target_union", "")
+            services.routing_rule_save(
+                request.user, rule_id=int(rule_id) if rule_id.isdigit() else None, name=p.get("name", ""),
+                strategy=p.get("strategy", ""), priority=int(p.get("priority") or 100) if (
+                    p.get("priority") or "100").isdigit() else 100,
+                match_region_prefix=p.get("match_region_prefix", "").strip(),
+                match_occupation=p.get("match_occupation", ""),
+                target_union_id=int(target) if target.isdigit() else None, is_active=p.get("is_active") == "on")
+            messages.success(request, "分派规则已保存")
+            return redirect("members:rules")
+        except DomainError as exc:
+            error = exc.message
+    explain = None
+    if request.GET.get("work_region_code"):
+        try:
+            code = regions.validate_region_code(request.GET["work_region_code"], field="work_region_code")
+            explain = routing.route(routing.RouteInput(
+                work_region_code=code, occupation=services._occupation(request.GET.get("occupation", "other")),
+                employer_credit_code=request.GET.get("employer_credit_code", "").strip().upper()))
+        except DomainError as exc:
+            error = exc.message
+    return render(request, "members/rules.html", {
+        "rules": selectors.routing_rules(user=request.user), "strategies": RoutingStrategy.choices,
+        "occupations": Occupation.choices, "error": error, "explain": explain, "get": request.GET},
+        status=400 if error else 200)
+
+
+@staff_page
+def scan(request):
+    return render(request, "members/scan.html", {})
+
+
+# --- Worker pages -------------------------------------------------------------------------------------------------
+
+
+def streets_options(request):
+    """htmx partial: the streets/townships of a district as <option>s (public data)."""
+    district = request.GET.get("district", "")
+    streets = regions.streets_of(district) if district.isdigit() and len(district) == 6 else []
+    return render(request, "members/_street_options.html", {"streets": streets})
+
+
+@worker_page
+def join(request):
+    worker = selectors.worker_for_user(request.user)
+    membership = selectors.current_membership(worker)
+    application = None
+    if worker is not None:
+        application = worker.applications.select_related("union").order_by("-id").first()
+    error_fields, error = {}, None
+    form = {"name": worker.name if worker else (request.user.display_name or ""),
+            "phone": worker.phone if worker else (request.user.phone or "")}
+    if request.method == "POST" and membership is None:
+        form = request.POST.dict()
+        region = form.get("street") or form.get("district") or ""
+        try:
+            lat = float(form["lat"]) if form.get("lat") else None
+            lng = float(form["lng"]) if form.get("lng") else None
+            services.application_submit(
+                request.user, name=form.get("name", ""), id_number=form.get("id_number", ""),
+                phone=form.get("phone", ""), occupation=form.get("occupation", ""),
+                work_region_code=region or None, employer_credit_code=form.get("employer_credit_code") or None,
+                employer_credit_code_confirmed=form.get("credit_confirmed") == "1",
+                employer_name=form.get("employer_name", ""), lat=lat if not region else None,
+                lng=lng if not region else None)
+            return redirect("members_w:join")
+        except ValueError:
+            error = "位置坐标不正确"
+        except DomainError as exc:
+            error, error_fields = exc.message, exc.fields
+    return render(request, "members/join.html", {
+        "worker": worker, "membership": membership, "application": application, "error": error,
+        "error_fields": error_fields, "form": form, "occupations": Occupation.choices,
+        "districts": _beijing_districts(), "notices": selectors.worker_notices(worker=worker),
+        }, status=400 if error else 200)
+
+
+@worker_page
+def card(request):
+    membership = selectors.member_in_good_standing(request.user)
+    context = {"membership": membership, "districts": _beijing_districts(), "occupations": Occupation.choices}
+    if membership is not None:
+        context["card"] = cards.card_for_membership(membership)
+        context["pending_transfer"] = membership.transfers.filter(status=TransferStatus.PENDING).select_related(
+            "to_union").first()
+    return render(request, "members/card.html", context)
+
+
+@worker_page
+@require_POST
+def worker_leave(request):
+    try:
+        services.membership_leave(request.user, reason=request.POST.get("reason", ""))
+        messages.success(request, "已退会。欢迎随时再次申请入会。")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("members_w:card")
+
+
+@worker_page
+@require_POST
+def worker_transfer(request):
+    """The worker moved: the new work place and trade are routed like an application, then a transfer is asked."""
+    p = request.POST
+    try:
+        code = regions.validate_region_code(p.get("street") or p.get("district"), field="work_region_code")
+        target = routing.route(routing.RouteInput(work_region_code=code,
+                                                  occupation=services._occupation(p.get("occupation", "other"))))
+        services.transfer_request(request.user, to_union_id=target.union.pk, reason=p.get("reason", "") or
+                                  f"工作地变更。{target.reason}")
+        messages.success(request, f"已申请转入{target.union.name}，待双方工会确认")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("members_w:card")
