@@ -99,12 +99,16 @@ def on_http_error(request, exc: HttpError):
 
 def _register_routers() -> None:
     from zhijia.accounts.api import router as accounts_router
+    from zhijia.appeals.api import integrations_router as appeals_integrations_router
+    from zhijia.appeals.api import router as appeals_router
     from zhijia.audit.api import router as audit_router
     from zhijia.orgs.api import router as orgs_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/unions", orgs_router)
     api.add_router("/audit", audit_router)
+    api.add_router("/appeals", appeals_router)
+    api.add_router("/integrations/12345", appeals_integrations_router)
 
 
 _register_routers()
