@@ -848,7 +848,7 @@ def dispatch_rule_save(actor, *, rule_id: int | None = None, category: str | Non
     rule.category, rule.region_prefix, rule.handling_union = cat, region_prefix, target
     rule.assign_mode, rule.priority, rule.active = assign_mode, priority, active
     rule.save()
-    audit_record(actor=actor, action="appeals.dispatch_rule_save", obj=rule, union=scope)
+    audit_record(actor=actor, action="update", obj=rule, union=scope)
     return rule
 
 
@@ -868,7 +868,7 @@ def calendar_year_save(actor, *, year: int, holidays: list[dt.date], workdays: l
     CalendarDay.objects.bulk_create([CalendarDay(day=d, is_workday=False, name="节假日") for d in set(holidays)]
                                     + [CalendarDay(day=d, is_workday=True, name="调休上班") for d in set(workdays)])
     entry, _ = CalendarYear.objects.update_or_create(year=year, defaults={"entered_by": actor})
-    audit_record(actor=actor, action="appeals.calendar_year_save", object_type="appeals.calendaryear",
+    audit_record(actor=actor, action="update", object_type="appeals.calendaryear",
                  object_id=str(year), detail={"holidays": len(holidays), "workdays": len(workdays)})
     transaction.on_commit(calendar_refresh)
     calendar_refresh()

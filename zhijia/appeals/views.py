@@ -55,7 +55,7 @@ def appeal_detail(request, appeal_id: int):
         .filter(handling_union__path__startswith=scope.path)[:5] if appeal.is_open else []
     show_pii = request.user.may_see_pii and request.GET.get("pii") == "1"
     if show_pii:
-        audit_record(actor=request.user, action="members.worker_pii_view", obj=appeal.worker,
+        audit_record(actor=request.user, action="view_pii", obj=appeal.worker,
                      union=appeal.handling_union, detail={"appeal": appeal.number})
     children = union_children(user=request.user, union_id=scope.pk)[:300]
     return render(request, "appeals/detail.html", {
@@ -238,7 +238,7 @@ def rates_export(request):
                       a.get_rating_status_display(), a.rating_resolved, a.rating_satisfied])
     buf = io.BytesIO()
     wb.save(buf)
-    audit_record(actor=request.user, action="appeals.rates_export", object_type="appeals.rates",
+    audit_record(actor=request.user, action="export", object_type="appeals.rates",
                  object_id=str(summary["union"]), detail={"from": str(period.start), "to": str(period.end)})
     resp = HttpResponse(buf.getvalue(),
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
