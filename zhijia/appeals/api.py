@@ -1,7 +1,5 @@
 """The appeals API: intake (idempotent), transitions, reads, the three rates, and the 12345 interface."""
 
-from __future__ import annotations
-
 import datetime as dt
 import hashlib
 import hmac
@@ -71,12 +69,6 @@ def appeal_list(request, filters: Query[ListFilters]):
     return selectors.appeal_list(user=request.user, state=filters.state, union_id=filters.union, q=filters.q,
                                  category=filters.category, channel=filters.channel, overdue=filters.overdue,
                                  mine=filters.mine)
-
-
-class RatesQuery(Schema):
-    union: int | None = None
-    from_: dt.date | None = None
-    to: dt.date | None = None
 
 
 def _rates_query(request) -> tuple[int | None, selectors.Period]:

@@ -7,8 +7,11 @@ import pytest
 def desk(city, make_staff, make_worker_user):
     """The cast of an appeal: a 12351 agent at the municipal federation, district staff of 房山 and 海淀, three
     handlers in 城关街道, and a worker with an account."""
+    from zhijia.appeals.defaults import ensure_defaults
+    from zhijia.appeals.models import Category, TimeLimit
     from zhijia.members.models import Worker
 
+    ensure_defaults(Category, TimeLimit)  # flushed by transactional tests
     ns = type("Desk", (), {})()
     ns.city = city
     ns.agent = make_staff("agent1", city.root, role="hotline_agent")

@@ -23,7 +23,8 @@ def walk_to(desk, appeal, status):
     """Move an appeal along the happy path until it reaches `status`."""
     h = desk.handlers[0]
     steps = [
-        ("dispatched", lambda: services.appeal_dispatch(desk.agent, appeal_id=appeal.pk, union_id=desk.city.chengguan.pk)),
+        ("dispatched", lambda: services.appeal_dispatch(desk.agent, appeal_id=appeal.pk,
+                                                        union_id=desk.city.chengguan.pk)),
         ("accepted", lambda: services.appeal_accept(h, appeal_id=appeal.pk)),
         ("in_progress", lambda: services.appeal_message_add(h, appeal_id=appeal.pk, kind="contact", text="已电话联系")),
         ("answered", lambda: services.appeal_answer(h, appeal_id=appeal.pk, answer="已协调企业支付")),
