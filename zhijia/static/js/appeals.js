@@ -41,7 +41,7 @@
         { label: "解决率", data: pct(data.resolution), borderColor: "#15803d" },
         { label: "满意率", data: pct(data.satisfaction), borderColor: "#1d4ed8" },
       ] },
-      options: { scales: { y: { min: 0, max: 100, ticks: { callback: (v) => v + "%" } } } },
+      options: { animation: false, scales: { y: { min: 0, max: 100, ticks: { callback: (v) => v + "%" } } } },
     });
   }
 })();
