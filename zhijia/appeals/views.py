@@ -351,14 +351,14 @@ def worker_new(request):
     elif request.method == "POST":
         try:
             union = form.get("mailbox_union", "")
+            if mailbox and not union.isdigit():
+                raise ValidationFailed.field("mailbox_union", "请选择收信的工会")
             result = services.appeal_create(
                 request.user, channel=Channel.MAILBOX if mailbox else Channel.APP,
                 category=form.get("category", ""), urgency=form.get("urgency") or Urgency.NORMAL,
                 text=form.get("text", ""), region_code=form.get("region_code") or None,
                 mailbox_union=int(union) if mailbox and union.isdigit() else None,
                 idempotency_key=form.get("idempotency_key") or None)
-            if mailbox and not union.isdigit():
-                raise ValidationFailed.field("mailbox_union", "请选择收信的工会")
             return redirect("appeals:worker_detail", appeal_id=result.appeal.pk)
         except DomainError as exc:
             error = exc.message
