@@ -125,7 +125,8 @@ def generate(n: int, n_open: int, root: Union, worker: Worker) -> None:
             FROM t
         """, {"units": units, "nu": len(units), "cats": cats, "nc": len(cats), "n": n, "open": n_open,
               "worker": worker.pk, "root": root.pk})
-        cur.execute("ANALYZE appeals_appeal")
+        # Fresh statistics and no dead rows left by an earlier run (autocommit: VACUUM cannot run in a transaction).
+        cur.execute("VACUUM ANALYZE appeals_appeal")
 
 
 RATES_SQL = """

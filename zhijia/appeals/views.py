@@ -37,7 +37,9 @@ def _date(value: str | None, field: str) -> dt.date | None:
 @staff_page
 def appeal_list(request):
     g = request.GET
+    union = g.get("union", "")
     qs = selectors.appeal_list(user=request.user, state=g.get("state") or None, q=g.get("q") or None,
+                               union_id=int(union) if union.isdigit() else None,
                                category=g.get("category") or None, overdue=g.get("overdue") == "1",
                                mine=g.get("mine") == "1")
     page = Paginator(qs, 50).get_page(g.get("page"))

@@ -35,3 +35,13 @@ def intake(desk):
         return services.appeal_create(actor or desk.agent, **args).appeal
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar():
+    """The staff-entered calendar is cached per process for 30 s; each test starts from the database."""
+    from zhijia.appeals.calendar import calendar_refresh
+
+    calendar_refresh()
+    yield
+    calendar_refresh()
