@@ -30,6 +30,7 @@ from zhijia.appeals.models import (
     CHANNEL_PREFIX,
     OPEN_STATUSES,
     Appeal,
+    AppealAttachment,
     AppealEvent,
     AppealMessage,
     AssignMode,
@@ -892,3 +893,62 @@ def new_idempotency_key() -> str:
     import uuid
 
     return uuid.uuid4().hex
+
+
+@transaction.atomic(durable=True)
+def time_limit_save(actor, *, category: str | None, urgency: str, respond_amount: int, respond_unit: str,
+                    resolve_amount: int, resolve_unit: str) -> TimeLimit:
+    """Set the limits for an urgency, for one category or (category None) the default. Applies to new cases."""
+    require_staff(actor, roles=(Role.MUNICIPAL_ADMIN,))
+    if urgency not in Urgency.values:
+        raise ValidationFailed.field("urgency", "紧急程度应为 urgent 或 normal")
+    for field, unit in (("respond_unit", respond_unit), ("resolve_unit", resolve_unit)):
+        if unit not in LimitUnit.values:
+            raise ValidationFailed.field(field, "时限单位不正确")
+    for field, amount in (("respond_amount", respond_amount), ("resolve_amount", resolve_amount)):
+        if not 1 <= amount <= 720:
+            raise ValidationFailed.field(field, "时限应在1到720之间")
+    cat = _category(category) if category else None
+    limit, _ = TimeLimit.objects.update_or_create(category=cat, urgency=urgency, defaults={
+        "respond_amount": respond_amount, "respond_unit": respond_unit, "resolve_amount": resolve_amount,
+        "resolve_unit": resolve_unit})
+    audit_record(actor=actor, action="update", obj=limit, union=require_staff(actor))
+    return limit
+
+
+@transaction.atomic(durable=True)
+def working_hours_save(actor, *, union_id: int, start: dt.time, end: dt.time) -> WorkingHours:
+    """A unit's working hours (its subtree inherits them unless it sets its own)."""
+    require_staff(actor, roles=(Role.MUNICIPAL_ADMIN, Role.DISTRICT_STAFF, Role.GRASSROOTS_STAFF))
+    union = Union.objects.filter(pk=union_id).first()
+    if union is None or not in_scope(actor, union):
+        raise NotFound("工会不存在")
+    if end <= start:
+        raise ValidationFailed.field("end", "下班时间应晚于上班时间")
+    hours, _ = WorkingHours.objects.update_or_create(union=union, defaults={"start": start, "end": end})
+    audit_record(actor=actor, action="update", obj=hours, union=union)
+    return hours
+
+
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES = {"image/jpeg", "image/png", "application/pdf"}
+
+
+@transaction.atomic(durable=True)
+def appeal_attachment_add(actor, *, appeal_id: int, upload) -> AppealAttachment:
+    """A photo or PDF (≤10 MB) added by the worker who raised the appeal or by staff in scope."""
+    appeal = _lock(appeal_id)
+    if not _worker_owns(actor, appeal):
+        _staff_may_handle(actor, appeal)
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationFailed.field("attachment", "附件不能超过10MB")
+    head = upload.read(8)
+    upload.seek(0)
+    kind = ("image/jpeg" if head[:3] == b"\xff\xd8\xff" else "image/png" if head[:8] == b"\x89PNG\r\n\x1a\n"
+            else "application/pdf" if head[:5] == b"%PDF-" else "")
+    if kind not in ATTACHMENT_TYPES:
+        raise ValidationFailed.field("attachment", "附件仅支持JPG、PNG图片或PDF")
+    if appeal.attachments.count() >= 10:
+        raise ValidationFailed.field("attachment", "每件诉求最多10个附件")
+    name = (upload.name or "附件")[-120:]
+    return AppealAttachment.objects.create(appeal=appeal, file=upload, name=name)

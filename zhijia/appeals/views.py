@@ -7,7 +7,7 @@ import io
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -361,6 +361,11 @@ def worker_new(request):
                 text=form.get("text", ""), region_code=form.get("region_code") or None,
                 mailbox_union=int(union) if mailbox and union.isdigit() else None,
                 idempotency_key=form.get("idempotency_key") or None)
+            for upload in request.FILES.getlist("attachments")[:10]:
+                try:
+                    services.appeal_attachment_add(request.user, appeal_id=result.appeal.pk, upload=upload)
+                except DomainError as exc:
+                    messages.error(request, f"{upload.name}：{exc.message}")
             return redirect("appeals:worker_detail", appeal_id=result.appeal.pk)
         except DomainError as exc:
             error = exc.message
@@ -399,3 +404,55 @@ def worker_detail(request, appeal_id: int):
     steps = [e for e in appeal.events.all() if e.action not in ("remind", "escalate")]
     return render(request, "appeals/worker_detail.html", {"a": appeal, "messages_list": visible, "steps": steps,
                                                           "labels": services.ACTION_LABELS})
+
+
+@staff_page
+def limits(request):
+    """Time limits per urgency and category, and a unit's working hours."""
+    from zhijia.appeals.models import LimitUnit, TimeLimit, WorkingHours
+
+    error = None
+    if request.method == "POST":
+        p = request.POST
+        try:
+            if p.get("form") == "hours":
+                services.working_hours_save(request.user, union_id=int(p.get("union") or 0),
+                                            start=dt.time.fromisoformat(p.get("start", "")),
+                                            end=dt.time.fromisoformat(p.get("end", "")))
+            else:
+                services.time_limit_save(
+                    request.user, category=p.get("category") or None, urgency=p.get("urgency", ""),
+                    respond_amount=int(p.get("respond_amount") or 0), respond_unit=p.get("respond_unit", ""),
+                    resolve_amount=int(p.get("resolve_amount") or 0), resolve_unit=p.get("resolve_unit", ""))
+            messages.success(request, "已保存，对新受理的诉求生效")
+            return redirect("appeals:limits")
+        except ValueError:
+            error = "时间或数字格式不正确"
+        except DomainError as exc:
+            error = exc.message
+    scope = require_staff(request.user)
+    return render(request, "appeals/limits.html", {
+        "limits": TimeLimit.objects.select_related("category").order_by("category_id", "urgency"),
+        "hours": WorkingHours.objects.select_related("union").filter(union__path__startswith=scope.path)[:200],
+        "categories": selectors.categories(), "units": LimitUnit.choices, "urgencies": Urgency.choices,
+        "unions": union_children(user=request.user, union_id=scope.pk)[:300], "scope": scope, "error": error,
+    }, status=400 if error else 200)
+
+
+def _attachment_response(appeal, attachment_id: int):
+    att = appeal.attachments.filter(pk=attachment_id).first()
+    if att is None:
+        raise Http404
+    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+
+
+@staff_page
+def attachment(request, appeal_id: int, attachment_id: int):
+    appeal = selectors.appeal_get(user=request.user, appeal_id=appeal_id)
+    return _attachment_response(appeal, attachment_id)
+
+
+@worker_page
+def worker_attachment(request, appeal_id: int, attachment_id: int):
+    appeal = selectors.worker_appeal_get(user=request.user, appeal_id=appeal_id)
+    return _attachment_response(appeal, attachment_id)

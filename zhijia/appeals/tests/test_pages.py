@@ -118,3 +118,48 @@ def test_worker_form_and_chair_mailbox(desk):
     assert mail.handling_union == desk.city.fangshan and mail.status == Status.DISPATCHED
     assert mail.number.startswith("MB-")
     assert w.post("/w/appeals/new/", {"category": "", "text": ""}).status_code == 400
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_worker_attaches_a_photo_and_staff_in_scope_can_open_it(desk, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    w = login(desk.worker_user)
+    w.post("/w/appeals/new/", {"category": "wage_arrears", "text": "工资条见附件", "idempotency_key": "att",
+                               "attachments": [SimpleUploadedFile("工资条.png", PNG, "image/png"),
+                                               SimpleUploadedFile("x.exe", b"MZ\x90\x00", "image/png")]})
+    a = Appeal.objects.get()
+    att = a.attachments.get()
+    assert att.name == "工资条.png"
+    assert "工资条.png" in w.get(f"/w/appeals/{a.pk}/").content.decode()
+    assert w.get(f"/w/appeals/{a.pk}/attachments/{att.pk}/").status_code == 200
+    assert login(desk.admin).get(f"/console/appeals/{a.pk}/attachments/{att.pk}/").status_code == 200
+    assert login(desk.haidian).get(f"/console/appeals/{a.pk}/attachments/{att.pk}/").status_code == 404
+
+
+def test_limits_page(desk):
+    c = login(desk.admin)
+    assert c.get("/console/appeals/limits/").status_code == 200
+    r = c.post("/console/appeals/limits/", {"form": "limit", "category": "hardship", "urgency": "normal",
+                                            "respond_amount": "2", "respond_unit": "workdays",
+                                            "resolve_amount": "10", "resolve_unit": "workdays"})
+    assert r.status_code == 302
+    assert "10 工作日" in c.get("/console/appeals/limits/").content.decode()
+    bad = c.post("/console/appeals/limits/", {"form": "hours", "union": desk.city.root.pk, "start": "18:00",
+                                              "end": "09:00"})
+    assert bad.status_code == 400 and "下班时间应晚于上班时间" in bad.content.decode()
+
+
+def test_list_query_count_does_not_grow_with_rows(desk, intake, api_client, django_assert_max_num_queries):
+    for _ in range(3):
+        intake()
+    c = api_client.as_user(desk.admin)
+    with django_assert_max_num_queries(8):
+        assert c.get("/api/v1/appeals").json()["count"] == 3
+    for _ in range(10):
+        intake()
+    with django_assert_max_num_queries(8):
+        assert c.get("/api/v1/appeals").json()["count"] == 13

@@ -307,3 +307,26 @@ def test_bad_input_is_refused_and_writes_nothing(desk, intake, field, kw):
         intake(**kw)
     assert field in exc.value.fields
     assert Appeal.objects.count() == 0
+
+
+def test_limits_and_working_hours_are_data(desk, intake):
+    import datetime as _dt
+
+    # Given 城关街道 works 08:00–20:00 and ordinary wage-arrears cases must be contacted within 4 working hours
+    services.working_hours_save(desk.fangshan, union_id=desk.city.chengguan.pk, start=_dt.time(8), end=_dt.time(20))
+    services.time_limit_save(desk.admin, category="wage_arrears", urgency="normal", respond_amount=4,
+                             respond_unit="work_hours", resolve_amount=3, resolve_unit="workdays")
+    # When a grassroots agent of 城关 receives one on Friday at 18:00
+    agent = desk.handlers[0]
+    a = intake(actor=agent, received_at=at("2025-11-21 18:00"))
+    # Then two hours count on Friday evening and two on Monday from 08:00; sub-categories inherit the limit
+    assert a.respond_by == at("2025-11-24 10:00")
+    assert a.resolve_by == at("2025-11-26 20:00")
+    b = intake(actor=agent, category="wage_arrears_platform", received_at=at("2025-11-21 18:00"))
+    assert b.respond_by == a.respond_by
+    with pytest.raises(PermissionDenied):
+        services.time_limit_save(desk.fangshan, category=None, urgency="normal", respond_amount=1,
+                                 respond_unit="workdays", resolve_amount=1, resolve_unit="workdays")
+    with pytest.raises(NotFound):
+        services.working_hours_save(desk.haidian, union_id=desk.city.chengguan.pk, start=_dt.time(8),
+                                    end=_dt.time(9))
