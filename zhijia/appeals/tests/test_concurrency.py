@@ -95,3 +95,28 @@ def test_accept_and_return_at_once_only_one_wins(desk):
     assert len(wins) == 1, results
     a.refresh_from_db()
     assert a.events.filter(action__in=["accept", "return"]).count() == 1
+
+
+def test_control_read_then_write_numbering_loses_updates(desk):
+    """The control: the same counter bumped as "read, then write read+1" in two statements (no lock) hands out the
+    same number twice under the same load. The single locked upsert above is what prevents it."""
+    require_postgres()
+    import datetime as dt
+
+    from django.db import transaction
+
+    from zhijia.appeals.models import AppealNumberCounter
+
+    day = dt.date(2000, 1, 1)
+    AppealNumberCounter.objects.create(prefix="CTRL", day=day, last=0)
+    barrier = threading.Barrier(8)
+
+    def naive(i):
+        with transaction.atomic():
+            last = AppealNumberCounter.objects.get(prefix="CTRL", day=day).last
+            barrier.wait()  # everyone has read before anyone writes: the race, made certain
+            AppealNumberCounter.objects.filter(prefix="CTRL", day=day).update(last=last + 1)
+            return last + 1
+
+    handed_out = run_parallel(8, naive)
+    assert len(set(handed_out)) < 8  # duplicate numbers
