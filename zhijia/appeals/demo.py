@@ -17,7 +17,10 @@ from zhijia.appeals.models import (
     AppealEvent,
     AppealNumberCounter,
     Category,
+    DeliveryAttempt,
     DispatchRule,
+    OutboxMessage,
+    OutboxStatus,
     RatingStatus,
     Status,
     TimeLimit,
@@ -170,4 +173,24 @@ def seed(stdout, options) -> None:
     AppealNumberCounter.objects.bulk_create(
         [AppealNumberCounter(prefix=prefix, day=day, last=last) for (prefix, day), last in counters.items()],
         update_conflicts=True, unique_fields=["prefix", "day"], update_fields=["last"], batch_size=2000)
+    _seed_outbox([a for a in plan if a.channel == "hotline_12345"][-40:], now)
     stdout.write(f"  appeals: {len(appeals)} over two years, {len(events)} events")
+
+
+def _seed_outbox(appeals: list[Appeal], now: dt.datetime) -> None:
+    """The 12345 delivery log: most status changes delivered, a few retrying after failures, one given up."""
+    for i, a in enumerate(appeals):
+        msg = OutboxMessage.objects.create(appeal=a, next_attempt_at=now, payload={
+            "external_number": a.external_number, "number": a.number, "status": a.status, "action": "dispatch",
+            "at": a.received_at.isoformat(), "handling_union": a.handling_union.name})
+        if i % 13 == 5:
+            msg.status, msg.attempts, msg.last_error = OutboxStatus.FAILED, 8, "URLError: 12345 接口超时"
+            DeliveryAttempt.objects.create(message=msg, ok=False, detail=msg.last_error)
+        elif i % 7 == 3:
+            msg.attempts, msg.last_error = 2, "HTTP 502"
+            msg.next_attempt_at = now + dt.timedelta(minutes=1)
+            DeliveryAttempt.objects.create(message=msg, ok=False, detail="HTTP 502")
+        else:
+            msg.status, msg.attempts, msg.delivered_at = OutboxStatus.DELIVERED, 1, a.received_at
+            DeliveryAttempt.objects.create(message=msg, ok=True, detail="已送达")
+        msg.save()

@@ -279,6 +279,8 @@ def _appeal_create(actor, *, idempotency, channel, category, urgency, text, work
     else:
         receiving = _root_union()
     if actor is not None and getattr(actor, "is_authenticated", False) and not is_staff:
+        if channel not in (Channel.APP, Channel.MAILBOX):
+            raise ValidationFailed.field("channel", "职工只能通过App或主席信箱提交诉求")
         own = worker_for_user(actor)
         if own is None:
             raise PermissionDenied("请先完成实名登记")

@@ -189,3 +189,11 @@ def test_status_changes_go_back_through_the_outbox_with_backoff(desk):
     assert [p["status"] for p in sent] == ["received", "dispatched"]
     assert DeliveryAttempt.objects.filter(ok=False).count() == 4
     assert DeliveryAttempt.objects.filter(ok=True).count() == 2
+
+
+def test_a_worker_submits_only_for_themselves_through_the_app(desk, api_client):
+    c = api_client.as_user(desk.worker_user)
+    r = c.post("/api/v1/appeals", {"channel": "hotline_12351", "category": "policy", "text": "咨询"})
+    assert r.status_code == 400 and "channel" in r.json()["fields"]
+    r = c.post("/api/v1/appeals", {"channel": "app", "category": "policy", "text": "咨询", "worker": 999999})
+    assert r.status_code == 201 and r.json()["worker"] == desk.worker.pk
