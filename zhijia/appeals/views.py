@@ -125,6 +125,11 @@ def intake(request):
                 worker_name=form.get("worker_name") or None, region_code=form.get("region_code") or None,
                 idempotency_key=form.get("idempotency_key") or None)
             appeal = result.appeal
+            merge_into = form.get("merge_into", "")
+            if merge_into.isdigit() and not result.replayed:
+                services.appeal_merge(request.user, appeal_id=appeal.pk, into_id=int(merge_into))
+                messages.success(request, f"{appeal.number} 已并入重复诉求")
+                return redirect(f"{reverse('appeals:intake')}?last={merge_into}")
             if form.get("finish") == "answer":
                 services.appeal_answer(request.user, appeal_id=appeal.pk, answer=form.get("answer", ""),
                                        close_now=True)

@@ -163,3 +163,18 @@ def test_list_query_count_does_not_grow_with_rows(desk, intake, api_client, djan
         intake()
     with django_assert_max_num_queries(8):
         assert c.get("/api/v1/appeals").json()["count"] == 13
+
+
+def test_agent_merges_a_repeat_call_into_the_open_appeal(desk, intake):
+    first = intake()
+    services.appeal_dispatch(desk.agent, appeal_id=first.pk, union_id=desk.city.chengguan.pk)
+    c = login(desk.agent)
+    warning = c.get("/console/appeals/intake/duplicates/", {"worker": desk.worker.pk, "category": "wage_arrears"})
+    assert "并入此件" in warning.content.decode()
+    r = c.post("/console/appeals/intake/", {
+        "worker": desk.worker.pk, "channel": "hotline_12351", "category": "wage_arrears", "urgency": "normal",
+        "text": "又来电催问工资", "merge_into": first.pk, "idempotency_key": "m1"})
+    assert r.status_code == 302
+    repeat = Appeal.objects.exclude(pk=first.pk).get()
+    assert repeat.status == Status.MERGED and repeat.merged_into == first
+    assert first.messages.filter(text__contains="又来电催问工资").exists()
