@@ -107,6 +107,8 @@ def on_http_error(request, exc: HttpError):
 
 def _register_routers() -> None:
     from zhijia.accounts.api import router as accounts_router
+    from zhijia.appeals.api import integrations_router as appeals_integrations_router
+    from zhijia.appeals.api import router as appeals_router
     from zhijia.audit.api import router as audit_router
     from zhijia.members.api import cards_router
     from zhijia.members.api import router as members_router
@@ -122,6 +124,8 @@ def _register_routers() -> None:
     api.add_router("/volunteers", volunteers_router)
     api.add_router("/members", members_router)
     api.add_router("/cards", cards_router)
+    api.add_router("/appeals", appeals_router)
+    api.add_router("/integrations/12345", appeals_integrations_router)
 
 
 _register_routers()

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "zhijia.members",
     "zhijia.wellbeing",
     "zhijia.volunteers",
+    "zhijia.appeals",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +135,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "remind-counselling-bookings": {"task": "zhijia.wellbeing.tasks.remind_bookings_task", "schedule": 900.0},
     "purge-expired-wellbeing-data": {"task": "zhijia.wellbeing.tasks.purge_wellbeing_data_task",
                                      "schedule": 86400.0},
+    "appeals-deadline-sweep": {"task": "zhijia.appeals.tasks.sweep_appeal_deadlines_task", "schedule": 300.0},
+    "appeals-outbox-deliver": {"task": "zhijia.appeals.tasks.deliver_appeal_outbox_task", "schedule": 60.0},
+    "appeals-rating-expire": {"task": "zhijia.appeals.tasks.expire_appeal_ratings_task", "schedule": 3600.0},
 }
 
 # --- Passwords, sessions, security -------------------------------------------------------------------------------
@@ -232,3 +236,14 @@ MEMBERS_IMPORT_MAX_BYTES = int(os.environ.get("ZHIJIA_MEMBERS_IMPORT_MAX_BYTES",
 CARD_KEYS = os.environ.get("ZHIJIA_CARD_KEYS", "")
 CARD_VALID_DAYS = int(os.environ.get("ZHIJIA_CARD_VALID_DAYS", "365"))
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+
+# --- Appeals (接诉即办) -------------------------------------------------------------------------------------------
+# The city's 12345 system signs what it pushes with HMAC-SHA256 under this secret; empty disables the interface.
+APPEALS_12345_SECRET = os.environ.get("ZHIJIA_12345_SECRET", "")
+APPEALS_12345_MAX_SKEW_S = int(os.environ.get("ZHIJIA_12345_MAX_SKEW_S", "300"))
+# Where status changes go back to 12345 (empty: logged, counted as delivered).
+APPEALS_12345_CALLBACK_URL = os.environ.get("ZHIJIA_12345_CALLBACK_URL", "")
+APPEALS_REMIND_BEFORE_HOURS = float(os.environ.get("ZHIJIA_APPEALS_REMIND_BEFORE_HOURS", "2"))
+APPEALS_RATING_WINDOW_DAYS = int(os.environ.get("ZHIJIA_APPEALS_RATING_WINDOW_DAYS", "7"))
+APPEALS_DUPLICATE_WINDOW_DAYS = int(os.environ.get("ZHIJIA_APPEALS_DUPLICATE_WINDOW_DAYS", "30"))
+APPEALS_INTAKE_UNION_ID = os.environ.get("ZHIJIA_APPEALS_INTAKE_UNION_ID") or None

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("zhijia.volunteers.urls")),
     path("console/members/", include("zhijia.members.urls")),
     path("w/members/", include("zhijia.members.worker_urls")),
+    path("", include("zhijia.appeals.urls")),
     path("", include("zhijia.core.urls")),
 ]
 
