@@ -168,7 +168,7 @@ def allocation_reallocate(actor, *, campaign_id: int, from_union: int, to_union:
     target.save(update_fields=["amount"])
     BudgetEntry.objects.create(campaign=campaign, kind=EntryKind.REALLOCATE, source=source, target=target,
                                amount=value, actor=actor, note=note[:200])
-    audit_record(actor=actor, action="care.allocation.reallocate", obj=target, union=parent.union,
+    audit_record(actor=actor, action="care.allocation.move", obj=target, union=parent.union,
                  detail={"from": source.union_id, "amount": yuan(value)})
     return target
 

@@ -240,7 +240,7 @@ def visit_recipients_import(actor, *, visit_id: int, content: bytes, filename: s
     if listed > visit.people:
         visit.people = listed
         visit.save(update_fields=["people"])
-    audit_record(actor=actor, action="care.visit.import_recipients", obj=visit, union=visit.union,
+    audit_record(actor=actor, action="care.visit.list_import", obj=visit, union=visit.union,
                  detail={"added": added, "skipped": skipped, "errors": len(errors)})
     return {"added": added, "already_listed": skipped, "errors": errors, "listed": listed}
 
