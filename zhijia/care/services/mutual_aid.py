@@ -33,7 +33,7 @@ from zhijia.care.services.money import CENT, parse_amount, yuan
 from zhijia.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from zhijia.members.models import Membership, MembershipStatus, Worker
 from zhijia.members.selectors import worker_for_user
-from zhijia.orgs.selectors import require_staff, scoped
+from zhijia.orgs.selectors import in_scope, require_staff, scoped
 
 
 @transaction.atomic
@@ -73,9 +73,11 @@ def plan_create(actor, *, name: str, year: int, contribution, yearly_cap, benefi
     return plan
 
 
-def _plan_for(actor, plan_id: int) -> MutualAidPlan:
-    plan = scoped(MutualAidPlan.objects.select_related("union"), actor).filter(pk=plan_id).first()
-    if plan is None:
+def _plan_for(actor, plan_id: int, *, from_below: bool = False) -> MutualAidPlan:
+    """A plan of the actor's subtree; with `from_below`, also one run by a union above (claims are filed there)."""
+    scope = require_staff(actor)
+    plan = MutualAidPlan.objects.select_related("union").filter(pk=plan_id).first()
+    if plan is None or not (scope.contains(plan.union) or (from_below and plan.union.contains(scope))):
         raise NotFound("互助保障计划不存在")
     return plan
 
@@ -117,13 +119,13 @@ def claim_submit(actor, *, plan_id: int, event: str, event_on: dt.date, expenses
         by_worker = True
     else:
         require_staff(actor, roles=CARE_FILE_ROLES)
-        plan = _plan_for(actor, plan_id)
+        plan = _plan_for(actor, plan_id, from_below=True)
         worker_obj = Worker.objects.filter(pk=worker).first() if worker else None
         by_worker = False
     if worker_obj is None:
         raise ValidationFailed.field("worker", "职工不存在")
-    enrollment = Enrollment.objects.filter(plan=plan, worker=worker_obj).first()
-    if enrollment is None:
+    enrollment = Enrollment.objects.select_related("union").filter(plan=plan, worker=worker_obj).first()
+    if enrollment is None or (not by_worker and not in_scope(actor, enrollment.union)):
         raise ValidationFailed.field("worker", "该职工未参加本互助保障计划")
     benefit = PlanBenefit.objects.filter(plan=plan, event=event).first()
     if benefit is None:
