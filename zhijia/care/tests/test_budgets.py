@@ -50,7 +50,8 @@ def test_a_street_cannot_take_money_from_the_city_over_its_district(campaign, st
 
 @pytest.mark.parametrize("amount, message", [
     ("-5", "金额不能为负数"), ("abc", "金额格式不正确，应为以元为单位的数字（最多两位小数）"),
-    ("1.005", "金额最多保留两位小数（单位：元）"), ("0", "金额应大于0"), ("NaN", "金额格式不正确，应为以元为单位的数字（最多两位小数）"),
+    ("1.005", "金额最多保留两位小数（单位：元）"), ("0", "金额应大于0"),
+    ("NaN", "金额格式不正确，应为以元为单位的数字（最多两位小数）"),
 ])
 def test_malformed_amounts_are_refused_naming_the_field(campaign, staff, city, amount, message):
     with pytest.raises(ValidationFailed) as exc:
