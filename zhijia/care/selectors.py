@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Concat, ExtractYear, StrIndex, Substr
 
 from zhijia.care.models import (
     OPEN_FILE_STATUSES,
@@ -94,40 +94,58 @@ class ReportRow:
         return float(self.spent / self.budget * 100) if self.budget else 0.0
 
 
-def campaign_report(*, user, campaign: WarmthCampaign, union_id: int | None = None) -> list[ReportRow]:
-    """Per level: the node itself (first row, its whole subtree) then each direct child with its subtree.
+def _child_segment(path_field: str, root_path: str):
+    """The id of the direct child of the root on a union path ("1/5/23/" under "1/" -> "5"; "" at the root itself),
+    portable across PostgreSQL and SQLite."""
+    # A "/" is appended so that the root's own path (an empty rest) yields "" instead of a negative length.
+    rest = Concat(Substr(F(path_field), len(root_path) + 1), Value("/"), output_field=CharField())
+    return Substr(rest, 1, StrIndex(rest, Value("/")) - 1)
 
-    Money per subtree is a prefix match on the union path over the visits of the campaign, grouped by union first
-    (one query), rolled up in Python; distinct people need a second query per row (COUNT DISTINCT over the subtree).
+
+def campaign_report(*, user, campaign: WarmthCampaign, union_id: int | None = None) -> list[ReportRow]:
+    """Per level: the node itself (first row: its whole subtree) then each direct child with its subtree.
+
+    One grouped query over the campaign's visits in the subtree, keyed by the child segment of the union path,
+    gives money, visits, person-times and distinct individual workers per child; one more aggregate gives the
+    subtree's distinct total. When group visits carry imported lists linked to workers, distinct people also count
+    those, per row (a UNION of the two sets).
     """
     scope = require_staff(user)
     root = Union.objects.filter(pk=union_id or scope.pk, path__startswith=scope.path).first()
     if root is None:
         raise NotFound("工会不存在")
-    children = list(Union.objects.filter(parent=root).order_by("region_code", "name"))
+    children = {str(c.pk): c for c in Union.objects.filter(parent=root)}
     allocations = {a.union_id: a for a in Allocation.objects.filter(
-        campaign=campaign, union_id__in=[root.pk] + [c.pk for c in children])}
-    per_union = (Visit.objects.filter(campaign=campaign, union__path__startswith=root.path)
-                 .values("union__path").annotate(spent=Sum("total"), visits=Count("id"), pt=Sum("people")))
-    rows = [ReportRow(union=root)] + [ReportRow(union=c) for c in children]
+        campaign=campaign, union_id__in=[root.pk, *[c.pk for c in children.values()]])}
+    visits = Visit.objects.filter(campaign=campaign, union__path__startswith=root.path)
+    grouped = (visits.annotate(seg=_child_segment("union__path", root.path)).values("seg")
+               .annotate(spent=Sum("total"), n=Count("id"), pt=Sum("people"),
+                         people=Count("worker_id", distinct=True)).order_by())
+    top = ReportRow(union=root)
+    by_child: dict[str, ReportRow] = {}
+    for agg in grouped:
+        top.spent += agg["spent"] or ZERO
+        top.visits += agg["n"]
+        top.person_times += agg["pt"] or 0
+        if agg["seg"] in children:
+            by_child[agg["seg"]] = ReportRow(union=children[agg["seg"]], spent=agg["spent"] or ZERO,
+                                             visits=agg["n"], person_times=agg["pt"] or 0, people=agg["people"])
+    for seg, child in children.items():
+        if child.pk in allocations and seg not in by_child:
+            by_child[seg] = ReportRow(union=child)
+    rows = [top, *sorted(by_child.values(), key=lambda r: (r.union.region_code, r.union.name))]
     for r in rows:
         a = allocations.get(r.union.pk)
         if a is not None:
             r.budget, r.allocated = a.amount, a.allocated
-    child_rows = sorted(rows[1:], key=lambda r: len(r.union.path), reverse=True)
-    for agg in per_union:
-        path = agg["union__path"]
-        targets = [rows[0], next((r for r in child_rows if path.startswith(r.union.path)), None)]
-        for r in targets:
-            if r is not None:
-                r.spent += agg["spent"] or ZERO
-                r.visits += agg["visits"]
-                r.person_times += agg["pt"] or 0
-    for r in rows:
-        if r.visits:
-            r.people = distinct_people(campaign=campaign, path=r.union.path)
-    # Only children that received money or spent something are worth a row.
-    return [rows[0]] + [r for r in rows[1:] if r.budget or r.visits]
+    listed = VisitRecipient.objects.filter(visit__in=visits, worker__isnull=False).exists()
+    if top.visits:
+        top.people = (distinct_people(campaign=campaign, path=root.path) if listed else
+                      visits.aggregate(n=Count("worker_id", distinct=True))["n"])
+    if listed:
+        for r in rows[1:]:
+            r.people = distinct_people(campaign=campaign, path=r.union.path) if r.visits else 0
+    return rows
 
 
 def distinct_people(*, campaign: WarmthCampaign, path: str) -> int:
