@@ -11,7 +11,7 @@ class CareConfig(AppConfig):
         from zhijia.core.nav import NavEntry, register
         from zhijia.orgs.dashboard import register_counter
 
-        register(NavEntry("care", "送温暖", "care:campaign_list", order=60))
+        register(NavEntry("care_campaigns", "送温暖", "care:campaign_list", order=60))
         register(NavEntry("care_hardship", "困难职工", "care:hardship_list", order=61))
         register(NavEntry("care_mutual_aid", "互助保障", "care:claim_list", order=62))
         register(NavEntry("care_me", "关爱", "care:worker_home", order=60), worker=True)

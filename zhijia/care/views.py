@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -111,7 +110,8 @@ def allocation_form(request, campaign_id: int):
             ok = f"已向{allocation.union.name}下拨{request.POST.get('amount')}元"
         except DomainError as exc:
             error = exc
-    context = _allocation_context(request, campaign) | {"error": error, "ok": ok}
+    context = _allocation_context(request, campaign) | {"error": error, "ok": ok,
+                                                        "selected": request.POST.get("union", "")}
     return render(request, "care/_allocations.html", context)
 
 
@@ -366,9 +366,8 @@ def worker_claim_new(request):
             return redirect("care:worker_home")
         except DomainError as exc:
             error = exc
-    checklist = {b.event: [DocumentKind(d).label for d in b.required_documents]
+    checklist = {AidEvent(b.event).label: [DocumentKind(d).label for d in b.required_documents]
                  for bs in benefits.values() for b in bs}
     return render(request, "care/worker_claim_new.html", {
         "error": error, "form": request.POST, "enrollments": enrollments, "events": AidEvent.choices,
-        "documents": DocumentKind.choices, "checklist": json.dumps(checklist, ensure_ascii=False),
-        "checklist_items": checklist})
+        "documents": DocumentKind.choices, "checklist_items": checklist})
