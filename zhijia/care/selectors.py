@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Concat, ExtractYear, StrIndex, Substr
 
@@ -105,10 +106,10 @@ def _child_segment(path_field: str, root_path: str):
 def campaign_report(*, user, campaign: WarmthCampaign, union_id: int | None = None) -> list[ReportRow]:
     """Per level: the node itself (first row: its whole subtree) then each direct child with its subtree.
 
-    One grouped query over the campaign's visits in the subtree, keyed by the child segment of the union path,
-    gives money, visits, person-times and distinct individual workers per child; one more aggregate gives the
-    subtree's distinct total. When group visits carry imported lists linked to workers, distinct people also count
-    those, per row (a UNION of the two sets).
+    The campaign's visits in the subtree are grouped by the child segment of their union path, which gives money,
+    visits, person-times and distinct individual workers per child and for the whole subtree (_report_aggregates).
+    When group visits carry imported lists linked to workers, distinct people also count those, per row (a UNION of
+    the two sets of worker ids).
     """
     scope = require_staff(user)
     root = Union.objects.filter(pk=union_id or scope.pk, path__startswith=scope.path).first()
@@ -118,18 +119,12 @@ def campaign_report(*, user, campaign: WarmthCampaign, union_id: int | None = No
     allocations = {a.union_id: a for a in Allocation.objects.filter(
         campaign=campaign, union_id__in=[root.pk, *[c.pk for c in children.values()]])}
     visits = Visit.objects.filter(campaign=campaign, union__path__startswith=root.path)
-    grouped = (visits.annotate(seg=_child_segment("union__path", root.path)).values("seg")
-               .annotate(spent=Sum("total"), n=Count("id"), pt=Sum("people"),
-                         people=Count("worker_id", distinct=True)).order_by())
-    top = ReportRow(union=root)
+    per_segment, total = _report_aggregates(campaign=campaign, root=root, visits=visits)
+    top = ReportRow(union=root, spent=total[0], visits=total[1], person_times=total[2], people=total[3])
     by_child: dict[str, ReportRow] = {}
-    for agg in grouped:
-        top.spent += agg["spent"] or ZERO
-        top.visits += agg["n"]
-        top.person_times += agg["pt"] or 0
-        if agg["seg"] in children:
-            by_child[agg["seg"]] = ReportRow(union=children[agg["seg"]], spent=agg["spent"] or ZERO,
-                                             visits=agg["n"], person_times=agg["pt"] or 0, people=agg["people"])
+    for seg, (spent, n, pt, people) in per_segment.items():
+        if seg in children:
+            by_child[seg] = ReportRow(union=children[seg], spent=spent, visits=n, person_times=pt, people=people)
     for seg, child in children.items():
         if child.pk in allocations and seg not in by_child:
             by_child[seg] = ReportRow(union=child)
@@ -138,14 +133,48 @@ def campaign_report(*, user, campaign: WarmthCampaign, union_id: int | None = No
         a = allocations.get(r.union.pk)
         if a is not None:
             r.budget, r.allocated = a.amount, a.allocated
-    listed = VisitRecipient.objects.filter(visit__in=visits, worker__isnull=False).exists()
-    if top.visits:
-        top.people = (distinct_people(campaign=campaign, path=root.path) if listed else
-                      visits.aggregate(n=Count("worker_id", distinct=True))["n"])
+    listed = VisitRecipient.objects.filter(visit__campaign=campaign, visit__union__path__startswith=root.path,
+                                           worker__isnull=False).exists()
     if listed:
+        top.people = distinct_people(campaign=campaign, path=root.path)
         for r in rows[1:]:
             r.people = distinct_people(campaign=campaign, path=r.union.path) if r.visits else 0
     return rows
+
+
+_REPORT_SQL = """
+SELECT seg, SUM(total), COUNT(*), SUM(people), COUNT(DISTINCT worker_id)
+FROM (
+  SELECT split_part(substr(u.path, %(plen)s + 1), '/', 1) AS seg, v.total, v.people, v.worker_id
+  FROM care_visit v JOIN orgs_union u ON u.id = v.union_id
+  WHERE v.campaign_id = %(campaign)s AND u.path LIKE %(prefix)s
+) s
+GROUP BY GROUPING SETS ((seg), ())
+"""
+
+
+def _report_aggregates(*, campaign, root, visits) -> tuple[dict, tuple]:
+    """(spent, visits, person-times, distinct individual workers) per child segment and for the whole subtree.
+
+    PostgreSQL: one pass with GROUPING SETS (the subtree's distinct count comes out of the same scan). Elsewhere
+    (SQLite): the same numbers with the ORM, one grouped query and one aggregate.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            # The prefix is a union path: digits and "/" only, so no LIKE escaping is needed.
+            cur.execute(_REPORT_SQL, {"plen": len(root.path), "campaign": campaign.pk, "prefix": root.path + "%"})
+            rows = cur.fetchall()
+        per = {seg: (spent or ZERO, n, pt or 0, people) for seg, spent, n, pt, people in rows if seg is not None}
+        total = next(((spent or ZERO, n, pt or 0, people) for seg, spent, n, pt, people in rows if seg is None),
+                     (ZERO, 0, 0, 0))
+        return per, total
+    grouped = (visits.annotate(seg=_child_segment("union__path", root.path)).values("seg")
+               .annotate(spent=Sum("total"), n=Count("id"), pt=Sum("people"),
+                         people=Count("worker_id", distinct=True)).order_by())
+    per = {g["seg"]: (g["spent"] or ZERO, g["n"], g["pt"] or 0, g["people"]) for g in grouped}
+    agg = visits.aggregate(spent=Sum("total"), n=Count("id"), pt=Sum("people"),
+                           people=Count("worker_id", distinct=True))
+    return per, (agg["spent"] or ZERO, agg["n"], agg["pt"] or 0, agg["people"])
 
 
 def distinct_people(*, campaign: WarmthCampaign, path: str) -> int:

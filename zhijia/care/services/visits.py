@@ -130,33 +130,37 @@ def visit_record(actor, *, campaign: int, union: int, visited_at: dt.datetime, w
         if kind not in stocks:
             raise ValidationFailed.field(f"goods.{i}.quantity", f"本单位没有{GoodsKind(kind).label}库存")
 
-    # Lock: the allocation first, then the stock rows by id (the order every care service uses).
+    # The rows of the visit are written first, unlocked: they stay invisible until commit and vanish with a
+    # rollback, so the lock below is held only for the check and the counter updates (short critical section).
+    total = cash + goods_value
+    visit = Visit.objects.create(
+        campaign=campaign_obj, allocation_id=allocation.pk, union=owner, worker=worker_obj,
+        group_name=group_name[:120], people=people, visitors=visitors[:200], place=place[:200],
+        visited_at=visited_at, amount=cash, goods_value=goods_value, total=total, note=note[:500], recorded_by=actor)
+    VisitGoods.objects.bulk_create([VisitGoods(visit=visit, kind=k, quantity=q, unit_value=v) for k, q, v in lines])
+    BudgetEntry.objects.create(campaign=campaign_obj, kind=EntryKind.SPEND, source_id=allocation.pk, amount=total,
+                               visit=visit, actor=actor, note=(group_name or worker_obj.name)[:200])
+    StockEntry.objects.bulk_create([StockEntry(stock=stocks[k], change=-q, visit=visit, note="走访慰问发放",
+                                               actor=actor) for k, q, _ in lines])
+
+    # Lock: the allocation first, then the stock rows by id (the order every care service uses); re-read, check.
     allocation = lock_rows(Allocation.objects.all(), [allocation.pk])[allocation.pk]
     locked_stock = lock_rows(GoodsStock.objects.all(), [s.pk for s in stocks.values()]) if stocks else {}
     if _after_read_hook is not None:
         _after_read_hook()
-    total = cash + goods_value
     if total > allocation.remaining:
         raise ValidationFailed.field("amount", f"超出本单位预算余额（剩余{yuan(allocation.remaining)}元）")
     for i, (kind, quantity, _) in enumerate(lines):
-        stock = locked_stock[stocks[kind].pk]
-        if quantity > stock.quantity:
-            raise ValidationFailed.field(f"goods.{i}.quantity",
-                                         f"{GoodsKind(kind).label}库存不足（现有{stock.quantity}）")
-    visit = Visit.objects.create(
-        campaign=campaign_obj, allocation=allocation, union=owner, worker=worker_obj, group_name=group_name[:120],
-        people=people, visitors=visitors[:200], place=place[:200], visited_at=visited_at, amount=cash,
-        goods_value=goods_value, total=total, note=note[:500], recorded_by=actor)
-    VisitGoods.objects.bulk_create([VisitGoods(visit=visit, kind=k, quantity=q, unit_value=v) for k, q, v in lines])
+        if quantity > locked_stock[stocks[kind].pk].quantity:
+            raise ValidationFailed.field(f"goods.{i}.quantity", f"{GoodsKind(kind).label}库存不足"
+                                                                f"（现有{locked_stock[stocks[kind].pk].quantity}）")
     allocation.spent += total
     allocation.save(update_fields=["spent"])
     for kind, quantity, _ in lines:
         stock = locked_stock[stocks[kind].pk]
         stock.quantity -= quantity
         stock.save(update_fields=["quantity", "updated_at"])
-        StockEntry.objects.create(stock=stock, change=-quantity, visit=visit, note="走访慰问发放", actor=actor)
-    BudgetEntry.objects.create(campaign=campaign_obj, kind=EntryKind.SPEND, source=allocation, amount=total,
-                               visit=visit, actor=actor, note=(group_name or worker_obj.name)[:200])
+    visit.allocation = allocation
     return visit
 
 
