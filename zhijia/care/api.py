@@ -157,6 +157,13 @@ def visit_recipients(request, visit_id: int, file: File[UploadedFile]):
                                             filename=file.name)
 
 
+@router.post("/visits/{visit_id}/attachments", response=VisitOut, summary="上传走访照片和签收单")
+def visit_attachments(request, visit_id: int, photos: File[list[UploadedFile]] = None,
+                      receipt: File[UploadedFile] = None):
+    services.visit_attach(request.user, visit_id=visit_id, photos=photos or [], receipt=receipt)
+    return selectors.visit_get(user=request.user, visit_id=visit_id)
+
+
 @router.get("/workers/{worker_id}/history", response=list[HistoryItem], summary="职工关爱记录（全市各单位）")
 def worker_history(request, worker_id: int):
     require_staff(request.user)

@@ -156,3 +156,27 @@ def test_a_worker_applies_and_sees_their_own_history(api_client, staff, city, ca
     history = client.get("/api/v1/care/me/history").json()
     assert [(h["label"], h["amount"], h["union"]) for h in history] == [("走访慰问", "300.00", "某社区工会")]
     assert Visit.objects.count() == 1
+
+
+def test_photos_and_receipt_attach_to_a_visit(api_client, staff, city, campaign, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    services.allocation_create(staff.city, campaign_id=campaign.pk, union=city.fangshan.pk, amount="1000")
+    visit = services.visit_record(staff.fangshan, campaign=campaign.pk, union=city.fangshan.pk, group_name="某站",
+                                  people=4, amount="100", visited_at=timezone.now() - dt.timedelta(hours=1))
+    client = api_client.as_user(staff.fangshan)
+    photo = SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")
+    receipt = SimpleUploadedFile("r.pdf", b"%PDF-1.4", content_type="application/pdf")
+    from django.test import Client
+
+    raw = Client()
+    r = raw.post(f"/api/v1/care/visits/{visit.pk}/attachments", {"photos": [photo], "receipt": receipt},
+                 HTTP_AUTHORIZATION=f"Bearer {client.token}")
+    assert r.status_code == 200, r.content
+    visit.refresh_from_db()
+    assert visit.photos.count() == 1 and visit.receipt.name.startswith("care/receipts/")
+    bad = SimpleUploadedFile("x.txt", b"hello", content_type="text/plain")
+    r = raw.post(f"/api/v1/care/visits/{visit.pk}/attachments", {"photos": [bad]},
+                 HTTP_AUTHORIZATION=f"Bearer {client.token}")
+    assert r.status_code == 400 and r.json()["fields"] == {"photos": "照片应为图片文件"}
