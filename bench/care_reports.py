@@ -208,6 +208,7 @@ def concurrency_bench(admin, campaign, street, threads: int, allocation_amount: 
                                      starts_on=today - dt.timedelta(days=1), ends_on=today)
     allocation = services.allocation_create(admin, campaign_id=small.pk, union=street.pk, amount=allocation_amount)
     staff = User.objects.create(username="carebench-street", role="grassroots_staff", union=street)
+    staff_solo = User.objects.create(username="carebench-solo", role="grassroots_staff", union=street)
     capacity = int(Decimal(allocation_amount) / 100)
     counts = {"ok": 0, "refused": 0, "busy": 0, "other": 0}
     lock = threading.Lock()
@@ -229,6 +230,15 @@ def concurrency_bench(admin, campaign, street, threads: int, allocation_amount: 
                     return
         finally:
             connection.close()
+
+    # Uncontended: one client, the same service, the street's allocation in the big campaign (no other writer):
+    # how much of the cost is the lock's.
+    solo_n = 200
+    t = time.perf_counter()
+    for _ in range(solo_n):
+        services.visit_record(staff_solo, campaign=campaign.pk, union=street.pk, group_name="单线程", people=1,
+                              amount="100", visited_at=timezone.now() - dt.timedelta(days=1))
+    solo_per_s = solo_n / (time.perf_counter() - t)
 
     t = time.perf_counter()
     ts = [threading.Thread(target=client) for _ in range(threads)]
@@ -263,7 +273,8 @@ def concurrency_bench(admin, campaign, street, threads: int, allocation_amount: 
     plain_elapsed = time.perf_counter() - t
     entries_per_s = counts["ok"] / elapsed
     plain_per_s = per_thread * threads / plain_elapsed
-    return {"threads": threads, "capacity": capacity, "confirmed": counts["ok"], "refused": counts["refused"],
+    return {"threads": threads, "capacity": capacity, "uncontended_entries_per_s": round(solo_per_s, 1),
+            "confirmed": counts["ok"], "refused": counts["refused"],
             "busy": counts["busy"], "other_errors": counts["other"],
             "overspent": str(max(Decimal(0), recorded - allocation.amount)),
             "counter_mismatch": str(allocation.spent - recorded), "entries_per_s": round(entries_per_s, 1),

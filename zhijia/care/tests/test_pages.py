@@ -29,6 +29,8 @@ def test_staff_pages_render_for_the_scope(staff, city, campaign, make_worker_use
     file = services.hardship_file_open(staff.chengguan, worker=worker.pk, yearly_income="12000",
                                        yearly_unavoidable_costs="0", causes=["illness"])
     c = _client(staff.fangshan)
+    home = c.get("/console/").content.decode()
+    assert "在档困难职工" in home and "待审互助理赔" in home
     page = c.get("/console/care/").content.decode()
     assert "2026年冬季送温暖" in page
     page = c.get(f"/console/care/campaigns/{campaign.pk}/").content.decode()
