@@ -222,11 +222,11 @@ def hardship_list(request):
 @staff_page
 def hardship_report(request):
     report = selectors.hardship_report(user=request.user)
-    labels = dict(HardshipCategory.choices) | dict(HardshipCause.choices)
+    categories, causes = dict(HardshipCategory.choices), dict(HardshipCause.choices)
     chart = {"labels": list(report["by_district"].keys()), "values": list(report["by_district"].values())}
     return render(request, "care/hardship_report.html", {
-        "by_category": [(labels.get(k, k), v) for k, v in report["by_category"].items()],
-        "by_cause": [(labels.get(k, k), v) for k, v in sorted(report["by_cause"].items(), key=lambda x: -x[1])],
+        "by_category": [(categories.get(k, k), v) for k, v in report["by_category"].items()],
+        "by_cause": [(causes.get(k, k), v) for k, v in sorted(report["by_cause"].items(), key=lambda x: -x[1])],
         "by_district": sorted(report["by_district"].items(), key=lambda x: -x[1]), "chart": chart,
         "claims": selectors.claims_report(user=request.user)})
 

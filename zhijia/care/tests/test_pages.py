@@ -118,3 +118,24 @@ def test_district_allocates_and_grassroots_records_a_visit(browser_page, transac
     screenshot(page, "care_browser_visit")
     allocation = Allocation.objects.get(campaign=campaign, union=city.chengguan)
     assert allocation.spent == 690
+
+
+def test_a_worker_files_a_claim_with_photos_of_the_documents(staff, city, make_worker_user, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    user = make_worker_user(64, union=city.community)
+    plan = services.plan_create(staff.fangshan, name="意外互助", year=timezone.localdate().year, contribution="30",
+                                yearly_cap="5000", benefits=[{"event": "hospitalization", "fixed_amount": "800",
+                                                              "cap": "800",
+                                                              "required_documents": ["claim_form",
+                                                                                     "discharge_summary"]}])
+    services.plan_enrol_roster(staff.fangshan, plan_id=plan.pk)
+    c = _client(user)
+    form = {"plan": plan.pk, "event": "hospitalization", "event_on": timezone.localdate().isoformat()}
+    r = c.post("/w/care/claims/new/", form | {"doc_claim_form": SimpleUploadedFile("a.jpg", b"x")})
+    assert "缺少材料：出院小结" in r.content.decode()
+    r = c.post("/w/care/claims/new/", form | {"doc_claim_form": SimpleUploadedFile("a.jpg", b"x"),
+                                              "doc_discharge_summary": SimpleUploadedFile("b.jpg", b"y")})
+    assert r.status_code == 302
+    assert "待初审" in c.get("/w/care/").content.decode()
