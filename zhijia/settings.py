@@ -129,7 +129,7 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or env_bool("CELERY_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE: dict = {}
-# care: daily reminders for hardship files whose annual review falls due (06:30 Beijing time)
+# care: daily reminders for hardship files whose annual review falls due (idempotent, so any interval works)
 CELERY_BEAT_SCHEDULE["care-review-reminders"] = {
     "task": "zhijia.care.tasks.send_review_reminders_task",
     "schedule": 60 * 60 * 24,
