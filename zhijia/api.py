@@ -112,6 +112,7 @@ def _register_routers() -> None:
     from zhijia.audit.api import router as audit_router
     from zhijia.members.api import cards_router
     from zhijia.members.api import router as members_router
+    from zhijia.care.api import router as care_router
     from zhijia.orgs.api import router as orgs_router
 
     api.add_router("/auth", accounts_router)
@@ -126,6 +127,7 @@ def _register_routers() -> None:
     api.add_router("/cards", cards_router)
     api.add_router("/appeals", appeals_router)
     api.add_router("/integrations/12345", appeals_integrations_router)
+    api.add_router("/care", care_router)
 
 
 _register_routers()

@@ -4,6 +4,7 @@ Embedded default (nothing set): SQLite in WAL mode under var/, a file cache, Cel
 With DATABASE_URL (PostgreSQL through psycopg 3) and REDIS_URL set, those are used, with a real Celery broker.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "zhijia.wellbeing",
     "zhijia.volunteers",
     "zhijia.appeals",
+    "zhijia.care",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +140,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "appeals-deadline-sweep": {"task": "zhijia.appeals.tasks.sweep_appeal_deadlines_task", "schedule": 300.0},
     "appeals-outbox-deliver": {"task": "zhijia.appeals.tasks.deliver_appeal_outbox_task", "schedule": 60.0},
     "appeals-rating-expire": {"task": "zhijia.appeals.tasks.expire_appeal_ratings_task", "schedule": 3600.0},
+    # Daily reminders for hardship files whose annual review falls due (idempotent, so any interval works).
+    "care-review-reminders": {"task": "zhijia.care.tasks.send_review_reminders_task", "schedule": 86400.0},
 }
 
 # --- Passwords, sessions, security -------------------------------------------------------------------------------
@@ -208,6 +212,12 @@ PII_KEYS = os.environ.get("ZHIJIA_PII_KEYS", "")
 SMS_BACKEND = os.environ.get("ZHIJIA_SMS_BACKEND", "zhijia.accounts.sms.LogSmsBackend")
 LOGIN_THROTTLE_LIMIT = int(os.environ.get("ZHIJIA_LOGIN_THROTTLE_LIMIT", "5"))
 LOGIN_THROTTLE_WINDOW_S = int(os.environ.get("ZHIJIA_LOGIN_THROTTLE_WINDOW_S", "900"))
+# care (送温暖, hardship, mutual aid)
+CARE_LOCK_TIMEOUT_MS = int(os.environ.get("ZHIJIA_CARE_LOCK_TIMEOUT_MS", "5000"))
+CARE_REVIEW_NOTICE_DAYS = int(os.environ.get("ZHIJIA_CARE_REVIEW_NOTICE_DAYS", "30"))
+# Yearly cap per worker and kind of assistance, yuan (city-wide). JSON in the environment overrides.
+CARE_ASSISTANCE_YEARLY_CAPS = json.loads(os.environ.get("ZHIJIA_CARE_ASSISTANCE_YEARLY_CAPS", "null") or "null") or {
+    "living": "12000", "medical": "30000", "education": "10000", "emergency": "5000"}
 API_TOKEN_TTL_HOURS = int(os.environ.get("ZHIJIA_API_TOKEN_TTL_HOURS", "12"))
 
 # Wellbeing: a crisis flag must be acknowledged by a counsellor within this many minutes, else it escalates (and

@@ -17,6 +17,7 @@ urlpatterns = [
     path("console/members/", include("zhijia.members.urls")),
     path("w/members/", include("zhijia.members.worker_urls")),
     path("", include("zhijia.appeals.urls")),
+    path("", include("zhijia.care.urls")),
     path("", include("zhijia.core.urls")),
 ]
 
