@@ -110,9 +110,9 @@ def _register_routers() -> None:
     from zhijia.appeals.api import integrations_router as appeals_integrations_router
     from zhijia.appeals.api import router as appeals_router
     from zhijia.audit.api import router as audit_router
+    from zhijia.care.api import router as care_router
     from zhijia.members.api import cards_router
     from zhijia.members.api import router as members_router
-    from zhijia.care.api import router as care_router
     from zhijia.orgs.api import router as orgs_router
 
     api.add_router("/auth", accounts_router)

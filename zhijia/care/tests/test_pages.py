@@ -87,7 +87,7 @@ def test_district_allocates_and_grassroots_records_a_visit(browser_page, transac
         page.goto(page.base_url + "/accounts/login/")
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", "pw-12345678")
-        page.click("form button")
+        page.click("button[type=submit]")
 
     # the district officer allocates 8,000 to the street (htmx swaps the panel)
     login(district)
