@@ -100,11 +100,13 @@ def on_http_error(request, exc: HttpError):
 def _register_routers() -> None:
     from zhijia.accounts.api import router as accounts_router
     from zhijia.audit.api import router as audit_router
+    from zhijia.benefits.api import router as benefits_router
     from zhijia.orgs.api import router as orgs_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/unions", orgs_router)
     api.add_router("/audit", audit_router)
+    api.add_router("/benefits", benefits_router)
 
 
 _register_routers()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "zhijia.accounts",
     "zhijia.audit",
     "zhijia.members",
+    "zhijia.benefits",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +128,9 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or env_bool("CELERY_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["benefits-expire-holds"] = {"task": "benefits.expire_holds_task", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["benefits-draw-due"] = {"task": "benefits.draw_due_lotteries_task", "schedule": 30.0}
+CELERY_BEAT_SCHEDULE["benefits-reconcile"] = {"task": "benefits.reconcile_gates_task", "schedule": 600.0}
 
 # --- Passwords, sessions, security -------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -196,6 +200,11 @@ PII_KEYS = os.environ.get("ZHIJIA_PII_KEYS", "")
 SMS_BACKEND = os.environ.get("ZHIJIA_SMS_BACKEND", "zhijia.accounts.sms.LogSmsBackend")
 LOGIN_THROTTLE_LIMIT = int(os.environ.get("ZHIJIA_LOGIN_THROTTLE_LIMIT", "5"))
 LOGIN_THROTTLE_WINDOW_S = int(os.environ.get("ZHIJIA_LOGIN_THROTTLE_WINDOW_S", "900"))
+# Benefits: "auto" uses the Redis gate when REDIS_URL is set, "db" forces database locking.
+BENEFITS_GATE = os.environ.get("ZHIJIA_BENEFITS_GATE", "auto")
+# Claim attempts allowed per member and per client address: "count/seconds".
+BENEFIT_RATE_MEMBER = os.environ.get("ZHIJIA_BENEFIT_RATE_MEMBER", "10/60")
+BENEFIT_RATE_IP = os.environ.get("ZHIJIA_BENEFIT_RATE_IP", "1200/60")
 API_TOKEN_TTL_HOURS = int(os.environ.get("ZHIJIA_API_TOKEN_TTL_HOURS", "12"))
 
 LOGGING = {
