@@ -1,6 +1,6 @@
 """Redemption codes: a signed token, not a database id.
 
-16 bytes = claim id (5 bytes) | nonce (3 bytes, stored on the claim) | HMAC-SHA256 truncated to 8 bytes, written in
+16 bytes = nonce (3 bytes, stored on the claim) | claim id (5 bytes) | HMAC-SHA256 truncated to 8 bytes, written in
 base32 as 26 characters (grouped by four for typing). A forged or altered code fails the MAC before any query; a
 code for a cancelled-and-reissued claim fails the nonce. The key is ZHIJIA_BENEFIT_CODE_KEY, else derived from
 SECRET_KEY.
@@ -35,7 +35,7 @@ def _mac(body: bytes) -> bytes:
 
 
 def code_issue(*, claim_id: int, nonce: str) -> str:
-    body = claim_id.to_bytes(5, "big") + bytes.fromhex(nonce)
+    body = bytes.fromhex(nonce) + claim_id.to_bytes(5, "big")
     raw = base64.b32encode(body + _mac(body)[:MAC_BYTES]).decode().rstrip("=")
     return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
 
@@ -53,4 +53,4 @@ def code_read(code: str) -> tuple[int, str] | None:
     # Constant-time comparison of the truncated MAC.
     if not constant_time.bytes_eq(_mac(body)[:MAC_BYTES], mac):
         return None
-    return int.from_bytes(body[:5], "big"), body[5:].hex()
+    return int.from_bytes(body[3:], "big"), body[:3].hex()
