@@ -3,7 +3,6 @@
 import hashlib
 import json
 
-from django.db.models import Q
 from ninja import Header, Router
 from ninja.pagination import paginate
 
@@ -42,14 +41,7 @@ def benefit_out(benefit: Benefit) -> dict:
 
 
 def claim_out(claim: Claim, *, replayed: bool = False) -> dict:
-    position = None
-    if claim.status == ClaimStatus.WAITLISTED:
-        ahead = Claim.objects.filter(benefit_id=claim.benefit_id, status=ClaimStatus.WAITLISTED)
-        if claim.position is not None:
-            ahead = ahead.filter(Q(position__lt=claim.position) | Q(position=claim.position, id__lt=claim.id))
-        else:
-            ahead = ahead.filter(Q(position__isnull=False) | Q(id__lt=claim.id))
-        position = ahead.count() + 1
+    position = claim.position if claim.status == ClaimStatus.WAITLISTED else None
     return {
         "claim_id": claim.pk, "benefit_id": claim.benefit_id, "status": claim.status,
         "status_label": claim.get_status_display(), "unit": claim.unit,

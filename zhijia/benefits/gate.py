@@ -91,6 +91,20 @@ def hand_over(benefit, from_worker_id: int, to_worker_id: int) -> None:
     _scripts(settings.REDIS_URL)[2](keys=keys(benefit), args=[from_worker_id, to_worker_id])
 
 
+def next_position(benefit) -> int:
+    """The next number on the offer's waiting list (one INCR: orders the list without a lock)."""
+    return int(client().incr(keys(benefit)[0].replace(":free", ":seq")))
+
+
+def throttle_hits(counters: list[tuple[str, int]]) -> list[int]:
+    """Count one hit on each (key, window seconds) fixed-window counter, in one round trip."""
+    pipe = client().pipeline(transaction=False)
+    for key, window in counters:
+        pipe.incr(key)
+        pipe.expire(key, window + 1, nx=True)
+    return [int(n) for n in pipe.execute()[::2]]
+
+
 def remaining(benefit) -> int | None:
     if not enabled():
         return None
@@ -126,4 +140,4 @@ def gate_is_armed(benefit) -> bool:
 
 
 def gate_drop(benefit) -> None:
-    client().delete(*keys(benefit))
+    client().delete(*keys(benefit), keys(benefit)[0].replace(":free", ":seq"))

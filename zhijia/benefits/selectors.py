@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
@@ -26,6 +27,26 @@ def eligibility_problem(benefit: Benefit, membership) -> str | None:
         names = "、".join(Occupation(o).label for o in benefit.eligible_occupations if o in Occupation.values)
         return f"仅限{names}领取"
     return None
+
+
+_CLAIM_CACHE: dict[int, tuple[float, Benefit]] = {}
+CLAIM_CACHE_SECONDS = 2.0
+
+
+def benefit_for_claim(benefit_id: int) -> Benefit | None:
+    """The offer as the claim path needs it, kept in this process for two seconds: at release thousands of claims
+    a second read the same row. Only the offer's terms are read from it (they do not change once published);
+    stock and limits are always counted fresh, under the gate or the lock."""
+    now = time.monotonic()
+    hit = _CLAIM_CACHE.get(benefit_id)
+    if hit is not None and now - hit[0] < CLAIM_CACHE_SECONDS:
+        return hit[1]
+    benefit = Benefit.objects.select_related("owner_union", "eligible_union").filter(pk=benefit_id).first()
+    if benefit is not None:
+        if len(_CLAIM_CACHE) > 1000:
+            _CLAIM_CACHE.clear()
+        _CLAIM_CACHE[benefit_id] = (now, benefit)
+    return benefit
 
 
 def benefit_list(*, user) -> QuerySet[Benefit]:

@@ -49,6 +49,8 @@ def code_read(code: str) -> tuple[int, str] | None:
         raw = base64.b32decode(cleaned + "=" * 6)
     except ValueError:
         return None
+    if base64.b32encode(raw).decode().rstrip("=") != cleaned:  # non-canonical (stray padding bits)
+        return None
     body, mac = raw[:8], raw[8:]
     # Constant-time comparison of the truncated MAC.
     if not constant_time.bytes_eq(_mac(body)[:MAC_BYTES], mac):

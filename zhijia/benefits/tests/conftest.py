@@ -69,3 +69,12 @@ def members(city, make_worker_user):
 def on_commit(django_capture_on_commit_callbacks):
     """Run on-commit hooks (Redis give-backs, notifications) inside a test wrapped in a transaction."""
     return django_capture_on_commit_callbacks
+
+
+@pytest.fixture(autouse=True)
+def _fresh_offer_cache():
+    from zhijia.benefits.selectors import _CLAIM_CACHE
+
+    _CLAIM_CACHE.clear()
+    yield
+    _CLAIM_CACHE.clear()

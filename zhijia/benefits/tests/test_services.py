@@ -182,7 +182,8 @@ def test_redemption_code_forgery_and_double_use(make_offer, members, staff, city
     # A code made up, a code with one character changed, and a code for another claim id: all forged.
     forged = tokens.code_issue(claim_id=c.pk, nonce="000000")
     altered = code[:-1] + ("A" if code[-1] != "A" else "B")
-    for bad in ("HELLO", altered, forged, str(c.pk)):
+    middle = code[:12] + ("Q" if code[12] != "Q" else "R") + code[13:]
+    for bad in ("HELLO", altered, middle, forged, str(c.pk)):
         with pytest.raises(DomainError) as err:
             services.claim_redeem(staff, code=bad)
         assert err.value.status == 400 and err.value.code == "forged"
