@@ -96,13 +96,19 @@ def next_position(benefit) -> int:
     return int(client().incr(keys(benefit)[0].replace(":free", ":seq")))
 
 
-def throttle_hits(counters: list[tuple[str, int]]) -> list[int]:
-    """Count one hit on each (key, window seconds) fixed-window counter, in one round trip."""
+IDEMPOTENCY_TTL_S = 7 * 24 * 3600
+
+
+def throttle_hits(counters: list[tuple[str, int]], *, idem_key: str) -> tuple[list[int], bool]:
+    """Count one hit on each (key, window seconds) fixed-window counter and SET NX the idempotency key, in one round
+    trip. Returns the counts and whether the key is new."""
     pipe = client().pipeline(transaction=False)
     for key, window in counters:
         pipe.incr(key)
         pipe.expire(key, window + 1, nx=True)
-    return [int(n) for n in pipe.execute()[::2]]
+    pipe.set(idem_key, 1, nx=True, ex=IDEMPOTENCY_TTL_S)
+    out = pipe.execute()
+    return [int(n) for n in out[:-1:2]], bool(out[-1])
 
 
 def remaining(benefit) -> int | None:

@@ -17,8 +17,10 @@ Concurrency, in one place:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import secrets
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.cache import cache
@@ -129,28 +131,42 @@ def _rate(spec: str) -> tuple[int, int]:
     return int(count), int(window or 60)
 
 
-def _throttle(user, ip: str | None) -> None:
-    """Per-member and per-IP fixed-window limits on claim attempts, counted in Redis (one round trip) when
-    configured, else in the cache."""
+def _throttle(user, ip: str | None, key: str) -> bool:
+    """Per-member and per-IP fixed-window limits on claim attempts, and whether this Idempotency-Key may have been
+    seen before. With Redis: one pipelined round trip (counters, and SET NX of the key); without: the cache, and
+    every key counts as possibly seen (looked up in the database)."""
     now = int(timezone.now().timestamp())
     checks = [("m", str(user.pk), _rate(settings.BENEFIT_RATE_MEMBER))]
     if ip:
         checks.append(("ip", ip, _rate(settings.BENEFIT_RATE_IP)))
     counters = [(f"zj:bf:rl:{kind}:{ident}:{now // window}", window) for kind, ident, (_, window) in checks]
-    if settings.REDIS_URL:
-        counts = gate.throttle_hits(counters)
+    seen = True
+    if settings.REDIS_URL and gate.enabled():
+        idem = f"zj:bf:idem:{user.pk}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+        try:
+            counts, fresh = gate.throttle_hits(counters, idem_key=idem)
+            seen = not fresh
+        except redis_errors():
+            counts = [0] * len(counters)  # Redis down: no throttling rather than no service; the DB decides
     else:
         counts = []
-        for key, window in counters:
-            cache.add(key, 0, timeout=window + 1)
+        for ckey, window in counters:
+            cache.add(ckey, 0, timeout=window + 1)
             try:
-                counts.append(cache.incr(key))
+                counts.append(cache.incr(ckey))
             except ValueError:  # expired between add and incr
-                cache.set(key, 1, timeout=window + 1)
+                cache.set(ckey, 1, timeout=window + 1)
                 counts.append(1)
     for (_, _, (limit, _)), n in zip(checks, counts, strict=True):
         if n > limit:
             raise Throttled("请求过于频繁，请稍后再试", code="throttled")
+    return seen
+
+
+def redis_errors():
+    import redis
+
+    return redis.RedisError
 
 
 def claim_refusal_record(*, user, benefit_id: int | None, ip: str | None, reason: str) -> None:
@@ -191,10 +207,12 @@ def _claim_create(user, *, benefit_id, idempotency_key, request_hash, ip, now):
     if not 1 <= len(key) <= 100:
         raise ValidationFailed.field("Idempotency-Key", "请求头 Idempotency-Key 必填，长度1到100")
     try:
-        _throttle(user, ip)
+        seen = _throttle(user, ip, key)
     except Throttled as exc:
         raise Refused(exc, RefusalReason.THROTTLED)
-    previous = _replay(user, key, benefit_id, request_hash)
+    # A key never seen before (Redis SET NX) needs no look-up; a seen one is looked up. The unique constraint on
+    # (user, key) decides in the end either way.
+    previous = _replay(user, key, benefit_id, request_hash) if seen else None
     if previous is not None:
         return previous, True
     benefit = benefit_for_claim(benefit_id)
@@ -264,11 +282,17 @@ def _after_key_conflict(user, key, benefit, request_hash) -> Claim:
     raise Busy()
 
 
+def _one_statement():
+    """A single INSERT is its own transaction in autocommit (committed, hence durable, when it returns); inside an
+    outer transaction it gets a savepoint so a constraint refusal does not spoil the outer one."""
+    return transaction.atomic() if connection.in_atomic_block else nullcontext()
+
+
 def _waitlist(*, user, benefit, membership, key, request_hash, now, position: int) -> Claim:
     """Sold out: a place on the waiting list (the member's existing place if they have one). `position` is the
     member's number in line (Redis INCR, or counted under the offer's lock)."""
     try:
-        with transaction.atomic():
+        with _one_statement():
             claim = _new_claim(user=user, benefit=benefit, membership=membership, key=key,
                                request_hash=request_hash, now=now, status=ClaimStatus.WAITLISTED, position=position)
             return claim
@@ -372,7 +396,7 @@ def _claim_via_gate(*, user, benefit, membership, key, request_hash, now) -> tup
             if slot is None:
                 _gate_call(gate.give_back, benefit, worker_id, unit)
                 raise _over_limit(benefit)
-            with transaction.atomic():
+            with _one_statement():
                 claim = _new_claim(user=user, benefit=benefit, membership=membership, key=key,
                                    request_hash=request_hash, now=now, status=ClaimStatus.CONFIRMED, unit=unit,
                                    slot=slot)
