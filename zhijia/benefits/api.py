@@ -27,7 +27,14 @@ router = Router(tags=["普惠服务 benefits"])
 
 
 def benefit_out(benefit: Benefit) -> dict:
-    stats = selectors.benefit_stats(benefit)
+    """An offer with its counts: from the annotations of selectors.with_counts when present, else counted."""
+    if hasattr(benefit, "n_confirmed"):
+        counts = {"confirmed": benefit.n_confirmed, "redeemed": benefit.n_redeemed,
+                  "waitlisted": benefit.n_waitlisted, "registered": benefit.n_registered}
+    else:
+        stats = selectors.benefit_stats(benefit)
+        counts = {"confirmed": stats.confirmed, "redeemed": stats.redeemed, "waitlisted": stats.waitlisted,
+                  "registered": stats.registered}
     return {
         **{f: getattr(benefit, f) for f in (
             "id", "title", "kind", "description", "image_url", "owner_union_id", "units", "per_member_limit", "mode",
@@ -35,9 +42,22 @@ def benefit_out(benefit: Benefit) -> dict:
             "eligible_union_id", "eligible_occupations", "redemption_place", "redeem_from", "redeem_until",
             "hold_hours")},
         "owner_union_name": benefit.owner_union.name,
-        "confirmed": stats.confirmed, "remaining": stats.remaining, "redeemed": stats.redeemed,
-        "waitlisted": stats.waitlisted, "registered": stats.registered,
+        "remaining": max(benefit.units - counts["confirmed"], 0),
+        **counts,
     }
+
+
+class _Page:
+    """Turns a page of offers into their answers only after the paginator has sliced the queryset."""
+
+    def __init__(self, qs):
+        self.qs = qs
+
+    def count(self):
+        return self.qs.count()
+
+    def __getitem__(self, item):
+        return [benefit_out(b) for b in self.qs[item]]
 
 
 def claim_out(claim: Claim, *, replayed: bool = False) -> dict:
@@ -60,7 +80,7 @@ def benefit_create(request, payload: BenefitIn):
 @paginate(PageNumber)
 def benefit_list(request):
     if getattr(request.user, "is_union_staff", False):
-        return [benefit_out(b) for b in selectors.benefit_list(user=request.user)[:500]]
+        return _Page(selectors.benefit_list(user=request.user))
     membership = member_in_good_standing(request.user)
     return [benefit_out(b) for b in selectors.benefits_open_to(membership=membership)]
 

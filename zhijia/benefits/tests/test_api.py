@@ -130,3 +130,13 @@ def test_claim_list_query_count_is_flat(api_client, staff, members, make_offer, 
     with django_assert_max_num_queries(8):
         resp = client.get(f"/api/v1/benefits/{offer.pk}/claims")
     assert resp.json()["count"] == 20
+
+
+def test_offer_list_query_count_is_flat(api_client, staff, make_offer, django_assert_max_num_queries):
+    for i in range(12):
+        make_offer(title=f"活动{i}")
+    client = api_client.as_user(staff)
+    with django_assert_max_num_queries(6):
+        resp = client.get("/api/v1/benefits?page_size=10")
+    body = resp.json()
+    assert body["count"] == 12 and len(body["items"]) == 10 and body["items"][0]["remaining"] == 3
