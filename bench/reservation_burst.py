@@ -10,8 +10,9 @@ What it does, all in one run:
    units, limit 1 per member, released now;
 2. starts gunicorn (`--workers` sync workers) on 127.0.0.1:`--port` with that database and REDIS_URL;
 3. a separate load-generator process (asyncio, one connection per request) sends every member's claim, with its
-   Idempotency-Key, `--concurrency` at a time, as one burst; then the same number of requests to the trivial endpoint
-   (/healthz: one SELECT 1 and one Redis PING) at the same concurrency, as the baseline;
+   Idempotency-Key, `--concurrency` at a time, as one burst; the baseline is `--baseline` requests to the trivial
+   endpoint (/healthz: one SELECT 1 and one Redis PING) at the same concurrency, half just before and half just after
+   the burst (so a change in the shared machine's load weighs on both alike);
 4. reads the truth from PostgreSQL: confirmed (holding) claims, units held twice (oversold), members over the limit;
 5. times a lottery draw (the real service) over `--entrants` registered entrants;
 6. stops the server, drops the database and the offer's Redis keys; prints one JSON line.
@@ -102,8 +103,18 @@ async def _burst(host: str, port: int, jobs: list[dict], concurrency: int) -> di
 def loadgen_main(spec_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text())
     out = {}
-    for phase in ("claims", "trivial"):
-        out[phase] = asyncio.run(_burst(spec["host"], spec["port"], spec[phase], spec["concurrency"]))
+    # The baseline runs half before and half after the claims, so a change in the shared machine's load during the
+    # run weighs on both sides alike.
+    half = len(spec["trivial"]) // 2
+    before = asyncio.run(_burst(spec["host"], spec["port"], spec["trivial"][:half], spec["concurrency"]))
+    out["claims"] = asyncio.run(_burst(spec["host"], spec["port"], spec["claims"], spec["concurrency"]))
+    after = asyncio.run(_burst(spec["host"], spec["port"], spec["trivial"][half:], spec["concurrency"]))
+    n, wall = before["n"] + after["n"], before["wall_s"] + after["wall_s"]
+    out["trivial"] = {"n": n, "wall_s": wall, "rps": n / wall,
+                      "p50_ms": (before["p50_ms"] + after["p50_ms"]) / 2,
+                      "statuses": {k: before["statuses"].get(k, 0) + after["statuses"].get(k, 0)
+                                   for k in {*before["statuses"], *after["statuses"]}},
+                      "rps_before": before["rps"], "rps_after": after["rps"]}
     print(json.dumps(out))
 
 
@@ -236,6 +247,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8450)
     parser.add_argument("--entrants", type=int, default=100000)
+    parser.add_argument("--baseline", type=int, default=10000, help="trivial requests (half before, half after)")
     parser.add_argument("--loadgen", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.loadgen:
@@ -275,7 +287,8 @@ def main() -> None:
                        "headers": {"Authorization": f"Bearer {tok}", "Idempotency-Key": f"burst-{uid}",
                                    "Content-Type": "application/json"}, "body": "{}"}
                       for uid, tok in seeded["tokens"].items()]
-        trivial_jobs = [{"method": "GET", "path": "/healthz", "headers": {}, "body": ""}] * len(claim_jobs)
+        trivial_jobs = [{"method": "GET", "path": "/healthz", "headers": {}, "body": ""}] * min(len(claim_jobs),
+                                                                                              args.baseline)
         spec = Path(env["ZHIJIA_VAR_DIR"]) / "loadgen.json"
         spec.write_text(json.dumps({"host": "127.0.0.1", "port": args.port, "concurrency": args.concurrency,
                                     "claims": claim_jobs, "trivial": trivial_jobs}))
@@ -306,6 +319,8 @@ def main() -> None:
             "claims_per_s": round(load["claims"]["rps"], 1),
             "trivial_per_s": round(load["trivial"]["rps"], 1),
             "trivial_p50_ms": round(load["trivial"]["p50_ms"], 1),
+            "trivial_per_s_before": round(load["trivial"]["rps_before"], 1),
+            "trivial_per_s_after": round(load["trivial"]["rps_after"], 1),
             "ratio_to_trivial": round(load["claims"]["rps"] / load["trivial"]["rps"], 3),
         }
         os.killpg(server.pid, signal.SIGTERM)
