@@ -78,3 +78,23 @@ def _fresh_offer_cache():
     _CLAIM_CACHE.clear()
     yield
     _CLAIM_CACHE.clear()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Overrides the project fixture: delete only this run's cache keys instead of flushing the whole Redis
+    database, which would pull the Redis gate out from under tests running in parallel workers."""
+    from django.core.cache import cache
+
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    if settings.REDIS_URL and prefix:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        for pattern in (f"{prefix}:*", f"zj:bf:{prefix}:*"):
+            keys = list(client.scan_iter(pattern, count=1000))
+            if keys:
+                client.delete(*keys)
+    else:
+        cache.clear()
+    yield

@@ -264,3 +264,24 @@ def test_offer_validation(staff, city, make_staff):
     with pytest.raises(DomainError) as err:
         services.benefit_create(worker, **base)
     assert err.value.status == 403
+
+
+def test_retry_after_redis_lost_the_key_still_gets_its_answer(settings, make_offer, members):
+    """Redis restarted or flushed between a claim and its retry: the retry is answered from the database."""
+    import redis as redis_lib
+
+    from zhijia.benefits import gate
+    from zhijia.conftest import require_redis
+
+    require_redis()
+    settings.BENEFITS_GATE = "auto"
+    offer = make_offer(units=2)
+    first, _ = services.claim_create(members(1), benefit_id=offer.pk, idempotency_key="lost", request_hash="x")
+    client = redis_lib.Redis.from_url(settings.REDIS_URL)
+    client.delete(*client.scan_iter("zj:bf:*idem*"))
+    again, replayed = services.claim_create(members(1), benefit_id=offer.pk, idempotency_key="lost",
+                                            request_hash="x")
+    assert (again.pk, replayed) == (first.pk, True)
+    gate.gate_drop(offer)  # the whole gate lost: it re-arms from the database on the next claim
+    other, _ = services.claim_create(members(2), benefit_id=offer.pk, idempotency_key="o", request_hash="x")
+    assert (other.status, other.unit) == ("confirmed", 2)
