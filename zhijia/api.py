@@ -110,6 +110,7 @@ def _register_routers() -> None:
     from zhijia.appeals.api import integrations_router as appeals_integrations_router
     from zhijia.appeals.api import router as appeals_router
     from zhijia.audit.api import router as audit_router
+    from zhijia.benefits.api import router as benefits_router
     from zhijia.care.api import router as care_router
     from zhijia.members.api import cards_router
     from zhijia.members.api import router as members_router
@@ -128,6 +129,7 @@ def _register_routers() -> None:
     api.add_router("/appeals", appeals_router)
     api.add_router("/integrations/12345", appeals_integrations_router)
     api.add_router("/care", care_router)
+    api.add_router("/benefits", benefits_router)
 
 
 _register_routers()

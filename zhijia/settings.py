@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "zhijia.volunteers",
     "zhijia.appeals",
     "zhijia.care",
+    "zhijia.benefits",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +143,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "appeals-rating-expire": {"task": "zhijia.appeals.tasks.expire_appeal_ratings_task", "schedule": 3600.0},
     # Daily reminders for hardship files whose annual review falls due (idempotent, so any interval works).
     "care-review-reminders": {"task": "zhijia.care.tasks.send_review_reminders_task", "schedule": 86400.0},
+    "benefits-expire-holds": {"task": "benefits.expire_holds_task", "schedule": 60.0},
+    "benefits-draw-due": {"task": "benefits.draw_due_lotteries_task", "schedule": 30.0},
+    "benefits-reconcile": {"task": "benefits.reconcile_gates_task", "schedule": 600.0},
 }
 
 # --- Passwords, sessions, security -------------------------------------------------------------------------------
@@ -218,6 +222,11 @@ CARE_REVIEW_NOTICE_DAYS = int(os.environ.get("ZHIJIA_CARE_REVIEW_NOTICE_DAYS", "
 # Yearly cap per worker and kind of assistance, yuan (city-wide). JSON in the environment overrides.
 CARE_ASSISTANCE_YEARLY_CAPS = json.loads(os.environ.get("ZHIJIA_CARE_ASSISTANCE_YEARLY_CAPS", "null") or "null") or {
     "living": "12000", "medical": "30000", "education": "10000", "emergency": "5000"}
+# Benefits: "auto" uses the Redis gate when REDIS_URL is set, "db" forces database locking.
+BENEFITS_GATE = os.environ.get("ZHIJIA_BENEFITS_GATE", "auto")
+# Claim attempts allowed per member and per client address: "count/seconds".
+BENEFIT_RATE_MEMBER = os.environ.get("ZHIJIA_BENEFIT_RATE_MEMBER", "10/60")
+BENEFIT_RATE_IP = os.environ.get("ZHIJIA_BENEFIT_RATE_IP", "1200/60")
 API_TOKEN_TTL_HOURS = int(os.environ.get("ZHIJIA_API_TOKEN_TTL_HOURS", "12"))
 
 # Wellbeing: a crisis flag must be acknowledged by a counsellor within this many minutes, else it escalates (and

@@ -18,6 +18,7 @@ urlpatterns = [
     path("w/members/", include("zhijia.members.worker_urls")),
     path("", include("zhijia.appeals.urls")),
     path("", include("zhijia.care.urls")),
+    path("", include("zhijia.benefits.urls")),
     path("", include("zhijia.core.urls")),
 ]
 

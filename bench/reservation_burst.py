@@ -1,0 +1,349 @@
+#!/usr/bin/env python
+"""Flash reservation burst: 20,000 members press "claim" on 400 units at once, against the real server.
+
+    .venv/bin/python bench/reservation_burst.py [--members 20000] [--units 400] [--concurrency 256]
+                                                [--workers 4] [--port 8450] [--entrants 100000]
+
+What it does, all in one run:
+1. creates its own PostgreSQL database (<DATABASE_URL's name>_burst) and migrates it; seeds the union tree and
+   `--members` admitted members, each with an API token; publishes one first-come-first-served offer of `--units`
+   units, limit 1 per member, released now;
+2. starts gunicorn (`--workers` sync workers) on 127.0.0.1:`--port` with that database and REDIS_URL;
+3. a separate load-generator process (asyncio, one connection per request) sends every member's claim, with its
+   Idempotency-Key, `--concurrency` at a time, as one burst; the baseline is `--baseline` requests to the trivial
+   endpoint (/healthz: one SELECT 1 and one Redis PING) at the same concurrency, half just before and half just after
+   the burst (so a change in the shared machine's load weighs on both alike);
+4. reads the truth from PostgreSQL: confirmed (holding) claims, units held twice (oversold), members over the limit;
+5. times a lottery draw (the real service) over `--entrants` registered entrants;
+6. stops the server, drops the database and the offer's Redis keys; prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --- load generator (runs in its own process) -----------------------------------------------------------------------
+
+async def _request(host: str, port: int, method: str, path: str, headers: dict,
+                   body: bytes) -> tuple[int, bytes, float]:
+    started = time.perf_counter()
+    for attempt in range(50):
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+            break
+        except OSError:
+            await asyncio.sleep(0.01 * (attempt + 1))
+    else:
+        return 0, b"", time.perf_counter() - started
+    head = f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    head += f"Content-Length: {len(body)}\r\n\r\n"
+    writer.write(head.encode() + body)
+    await writer.drain()
+    raw = await reader.read()
+    writer.close()
+    elapsed = time.perf_counter() - started
+    try:
+        status = int(raw.split(b" ", 2)[1])
+    except (IndexError, ValueError):
+        status = 0
+    return status, raw.partition(b"\r\n\r\n")[2], elapsed
+
+
+async def _burst(host: str, port: int, jobs: list[dict], concurrency: int) -> dict:
+    queue: asyncio.Queue = asyncio.Queue()
+    for job in jobs:
+        queue.put_nowait(job)
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+
+    async def worker() -> None:
+        while not queue.empty():
+            job = queue.get_nowait()
+            status, body, elapsed = await _request(host, port, job["method"], job["path"], job["headers"],
+                                                   job["body"].encode())
+            latencies.append(elapsed)
+            label = str(status)
+            if job.get("claim") and status in (200, 201):
+                try:
+                    label = json.loads(body)["status"]
+                except ValueError:
+                    label = "unparsable"
+            elif job.get("claim"):
+                try:
+                    label = f"{status}:{json.loads(body).get('code')}"
+                except ValueError:
+                    label = f"{status}"
+            statuses[label] = statuses.get(label, 0) + 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    wall = time.perf_counter() - started
+    latencies.sort()
+    return {"n": len(latencies), "wall_s": wall, "rps": len(latencies) / wall,
+            "p50_ms": 1000 * statistics.median(latencies),
+            "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+            "statuses": statuses}
+
+
+def loadgen_main(spec_path: str) -> None:
+    spec = json.loads(Path(spec_path).read_text())
+    out = {}
+    # The baseline runs half before and half after the claims, so a change in the shared machine's load during the
+    # run weighs on both sides alike.
+    half = len(spec["trivial"]) // 2
+    before = asyncio.run(_burst(spec["host"], spec["port"], spec["trivial"][:half], spec["concurrency"]))
+    out["claims"] = asyncio.run(_burst(spec["host"], spec["port"], spec["claims"], spec["concurrency"]))
+    after = asyncio.run(_burst(spec["host"], spec["port"], spec["trivial"][half:], spec["concurrency"]))
+    n, wall = before["n"] + after["n"], before["wall_s"] + after["wall_s"]
+    out["trivial"] = {"n": n, "wall_s": wall, "rps": n / wall,
+                      "p50_ms": (before["p50_ms"] + after["p50_ms"]) / 2,
+                      "statuses": {k: before["statuses"].get(k, 0) + after["statuses"].get(k, 0)
+                                   for k in {*before["statuses"], *after["statuses"]}},
+                      "rps_before": before["rps"], "rps_after": after["rps"]}
+    print(json.dumps(out))
+
+
+# --- orchestration --------------------------------------------------------------------------------------------------
+
+def _db_urls() -> tuple[str, str, str]:
+    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/zhijia"
+    u = urlparse(base)
+    name = u.path.lstrip("/") + "_burst"
+    return urlunparse(u._replace(path=f"/{name}")), urlunparse(u._replace(path="/postgres")), name
+
+
+def _admin_sql(admin_url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _wait_for(port: int, timeout: float = 60) -> None:
+    import http.client
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"server on port {port} did not come up")
+
+
+def _seed(members: int, units: int, log) -> dict:
+    """Seed through the project's own code: the union tree, members, one offer; then API tokens in bulk."""
+    import datetime as dt
+    import hashlib
+    import secrets
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from zhijia.accounts import demo as accounts_demo
+    from zhijia.accounts.models import ApiToken, User
+    from zhijia.benefits.services import benefit_create
+    from zhijia.members import demo as members_demo
+    from zhijia.orgs import demo as orgs_demo
+
+    call_command("migrate", verbosity=0)
+    log("migrated")
+    orgs_demo.seed(_Null(), {})
+    accounts_demo.seed(_Null(), {})
+    members_demo.seed(_Null(), {"workers": members, "members": members})
+    log(f"seeded {members} members")
+    tokens = {}
+    rows = []
+    expires = timezone.now() + dt.timedelta(hours=6)
+    for user_id in User.objects.filter(role="worker").values_list("id", flat=True):
+        raw = secrets.token_urlsafe(24)
+        tokens[user_id] = raw
+        rows.append(ApiToken(user_id=user_id, digest=hashlib.sha256(raw.encode()).hexdigest(), expires_at=expires))
+    ApiToken.objects.bulk_create(rows, batch_size=5000)
+    admin = User.objects.get(username="admin")
+    now = timezone.now()
+    offer = benefit_create(admin, title="公园年票（压测）", kind="pass", units=units, per_member_limit=1,
+                           release_at=now - dt.timedelta(seconds=1), closes_at=now + dt.timedelta(hours=2))
+    return {"offer": offer, "tokens": tokens}
+
+
+class _Null:
+    def write(self, *_args, **_kw) -> None:
+        pass
+
+
+def _lottery_draw_timing(entrants: int, log) -> dict:
+    """Register `entrants` members for a lottery (bulk, outside the timing) and time the real draw service."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zhijia.accounts.models import User
+    from zhijia.benefits import lottery
+    from zhijia.benefits.models import Claim
+    from zhijia.benefits.services import benefit_create, lottery_draw
+    from zhijia.core.crypto import keyed_hash, seal
+    from zhijia.members.models import Membership, Worker
+    from zhijia.orgs.models import Union
+
+    have = Membership.objects.filter(status="admitted").count()
+    if have < entrants:  # more entrants than seeded members: add lightweight members (one sealed value reused)
+        union = Union.objects.filter(level="street").order_by("id").first()
+        sealed = seal("110111199001011234")
+        workers = [Worker(name=f"压测{i}", id_number=sealed, id_number_hash=keyed_hash(f"bench-{i}"), gender="M",
+                          birth_date=dt.date(1990, 1, 1)) for i in range(entrants - have)]
+        Worker.objects.bulk_create(workers, batch_size=5000)
+        Membership.objects.bulk_create([Membership(worker=w, union=union, status="admitted") for w in workers],
+                                       batch_size=5000)
+    admin = User.objects.get(username="admin")
+    now = timezone.now()
+    offer = benefit_create(admin, title="话剧票（抽签压测）", kind="ticket", units=400, mode="lottery",
+                           release_at=now - dt.timedelta(hours=2), registration_closes_at=now - dt.timedelta(hours=1),
+                           draw_at=now - dt.timedelta(minutes=1), closes_at=now + dt.timedelta(days=1))
+    rows = []
+    for m in Membership.objects.filter(status="admitted").values("worker_id", "union_id",
+                                                                 "worker__user_id").order_by("id")[:entrants]:
+        rows.append(Claim(benefit=offer, worker_id=m["worker_id"], user_id=m["worker__user_id"] or admin.pk,
+                          union_id=m["union_id"], status="registered", units_at_claim=400, limit_at_claim=1,
+                          entrant_code=lottery.entrant_code_for(benefit_id=offer.pk, worker_id=m["worker_id"])))
+    Claim.objects.bulk_create(rows, batch_size=5000)
+    log(f"registered {len(rows)} lottery entrants")
+    codes = [r.entrant_code for r in rows]
+    t0 = time.perf_counter()
+    lottery.draw_order(offer.seed, codes)
+    order_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    lottery_draw(None, benefit_id=offer.pk)
+    draw_s = time.perf_counter() - t0
+    winners = Claim.objects.filter(benefit=offer, status="confirmed").count()
+    return {"lottery_entrants": len(rows), "lottery_winners": winners, "lottery_draw_s": round(draw_s, 3),
+            "lottery_order_only_s": round(order_s, 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=20000)
+    parser.add_argument("--units", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=256)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8450)
+    parser.add_argument("--entrants", type=int, default=100000)
+    parser.add_argument("--baseline", type=int, default=10000, help="trivial requests (half before, half after)")
+    parser.add_argument("--loadgen", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.loadgen:
+        loadgen_main(args.loadgen)
+        return
+
+    def log(msg: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    db_url, admin_url, db_name = _db_urls()
+    _admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+    _admin_sql(admin_url, f'CREATE DATABASE "{db_name}"')
+    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "ZHIJIA_BENEFIT_RATE_IP": "1000000/60",
+           "ZHIJIA_BENEFIT_RATE_MEMBER": "100/60", "LOG_LEVEL": "WARNING", "CELERY_EAGER": "1",
+           "DJANGO_SETTINGS_MODULE": "zhijia.settings", "ZHIJIA_VAR_DIR": tempfile.mkdtemp(prefix="burst-")}
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    server = None
+    offer = None
+    try:
+        seeded = _seed(args.members, args.units, log)
+        offer = seeded["offer"]
+        from django.db import connection
+
+        connection.close()
+        server = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "zhijia.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
+             "--workers", str(args.workers), "--backlog", "4096", "--timeout", "120", "--log-level", "warning"],
+            cwd=ROOT, env=env, start_new_session=True)
+        _wait_for(args.port)
+        log(f"gunicorn up on :{args.port} with {args.workers} workers; bursting {len(seeded['tokens'])} claims")
+        claim_jobs = [{"method": "POST", "path": f"/api/v1/benefits/{offer.pk}/claims", "claim": True,
+                       "headers": {"Authorization": f"Bearer {tok}", "Idempotency-Key": f"burst-{uid}",
+                                   "Content-Type": "application/json"}, "body": "{}"}
+                      for uid, tok in seeded["tokens"].items()]
+        trivial_jobs = [{"method": "GET", "path": "/healthz", "headers": {}, "body": ""}] * min(len(claim_jobs),
+                                                                                              args.baseline)
+        spec = Path(env["ZHIJIA_VAR_DIR"]) / "loadgen.json"
+        spec.write_text(json.dumps({"host": "127.0.0.1", "port": args.port, "concurrency": args.concurrency,
+                                    "claims": claim_jobs, "trivial": trivial_jobs}))
+        out = subprocess.run([sys.executable, __file__, "--loadgen", str(spec)], capture_output=True, text=True,
+                             check=True)
+        load = json.loads(out.stdout.strip().splitlines()[-1])
+        log(f"claims: {load['claims']['statuses']}; trivial: {load['trivial']['statuses']}")
+
+        from django.db.models import Count
+
+        from zhijia.benefits.models import HOLDING, Claim
+
+        holding = Claim.objects.filter(benefit=offer, status__in=HOLDING)
+        units = list(holding.values_list("unit", flat=True))
+        over_limit = (holding.values("worker").annotate(n=Count("id")).filter(n__gt=1).count())
+        confirmed_answers = load["claims"]["statuses"].get("confirmed", 0)
+        result = {
+            "members": args.members, "units": args.units, "concurrency": args.concurrency,
+            "gunicorn_workers": args.workers,
+            "confirmed": len(units),
+            "confirmed_answers": confirmed_answers,
+            "waitlisted_answers": load["claims"]["statuses"].get("waitlisted", 0),
+            "other_answers": {k: v for k, v in load["claims"]["statuses"].items()
+                              if k not in ("confirmed", "waitlisted")},
+            "oversold": len(units) - len(set(units)) + max(len(units) - args.units, 0),
+            "over_limit": over_limit,
+            "p50_ms": round(load["claims"]["p50_ms"], 1), "p99_ms": round(load["claims"]["p99_ms"], 1),
+            "claims_per_s": round(load["claims"]["rps"], 1),
+            "trivial_per_s": round(load["trivial"]["rps"], 1),
+            "trivial_p50_ms": round(load["trivial"]["p50_ms"], 1),
+            "trivial_per_s_before": round(load["trivial"]["rps_before"], 1),
+            "trivial_per_s_after": round(load["trivial"]["rps_after"], 1),
+            "ratio_to_trivial": round(load["claims"]["rps"] / load["trivial"]["rps"], 3),
+        }
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        server = None
+        if args.entrants:
+            result.update(_lottery_draw_timing(args.entrants, log))
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        try:
+            if offer is not None:
+                from zhijia.benefits import gate
+
+                gate.gate_drop(offer)
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+            _admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,707 @@
+"""Writes of the benefits subsystem: offers, claims, the waiting list, the lottery draw, redemption.
+
+Concurrency, in one place:
+- First come first served with Redis (REDIS_URL set): `claim_create` takes a unit in the Redis gate (one atomic Lua
+  script: member's limit and stock checked and a unit taken together, see gate.py), then writes the confirmed claim
+  to the database and commits before answering; if the write fails the unit is given back. A crash between the two
+  steps loses a unit in Redis (never sells one twice); `benefit_reconcile` restores it.
+- Without Redis (the embedded default, or ZHIJIA_BENEFITS_GATE=db): the claim locks the offer's row
+  (SELECT ... FOR UPDATE; on SQLite the IMMEDIATE transaction locks the database), counts, and writes, so claims on
+  one offer run one at a time.
+- Either way the database refuses a second holder of a unit, a member beyond the limit, a second place in line and
+  a reused idempotency key (constraints in models.py); the services turn such a refusal into the right answer.
+- Cancellation, expiry and promotion lock the offer's row, then the waiting-list row they promote
+  (FOR UPDATE SKIP LOCKED), in that order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from contextlib import nullcontext
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Max
+from django.utils import timezone
+
+from zhijia.audit.services import audit_record
+from zhijia.benefits import gate, lottery, tokens
+from zhijia.benefits.models import (
+    HOLDING,
+    QUEUED,
+    Benefit,
+    BenefitKind,
+    BenefitMode,
+    Claim,
+    ClaimRefusal,
+    ClaimStatus,
+    RefusalReason,
+)
+from zhijia.benefits.selectors import benefit_for_claim, eligibility_problem
+from zhijia.core.errors import Busy, Conflict, DomainError, NotFound, PermissionDenied, Throttled, ValidationFailed
+from zhijia.members.selectors import member_in_good_standing
+from zhijia.orgs.models import Occupation, Union
+from zhijia.orgs.selectors import in_scope, require_staff
+
+log = logging.getLogger("zhijia.benefits")
+
+CREATOR_ROLES = ("municipal_admin", "district_staff", "grassroots_staff")
+MAX_UNITS = 1_000_000
+MAX_LIMIT = 20
+
+
+# --- offers ---------------------------------------------------------------------------------------------------------
+
+def benefit_create(actor, *, title: str, kind: str, units: int, per_member_limit: int = 1, release_at: dt.datetime,
+                   closes_at: dt.datetime, mode: str = BenefitMode.FCFS,
+                   registration_closes_at: dt.datetime | None = None, draw_at: dt.datetime | None = None,
+                   owner_union_id: int | None = None,
+                   eligible_union_id: int | None = None, eligible_occupations: list[str] | None = None,
+                   description: str = "", image_url: str = "", redemption_place: str = "",
+                   redeem_from: dt.datetime | None = None, redeem_until: dt.datetime | None = None,
+                   hold_hours: int = 72) -> Benefit:
+    """Publish an offer within the actor's scope. A lottery's seed is chosen now and only its hash is shown."""
+    scope = require_staff(actor, roles=CREATOR_ROLES)
+    title = (title or "").strip()
+    if not title:
+        raise ValidationFailed.field("title", "请填写名称")
+    if kind not in BenefitKind.values:
+        raise ValidationFailed.field("kind", "类型应为 演出票(ticket)、通行证(pass) 或 实物(goods)")
+    if mode not in BenefitMode.values:
+        raise ValidationFailed.field("mode", "方式应为 先到先得(fcfs) 或 报名抽签(lottery)")
+    if not 1 <= units <= MAX_UNITS:
+        raise ValidationFailed.field("units", f"名额应在1到{MAX_UNITS}之间")
+    if not 1 <= per_member_limit <= min(MAX_LIMIT, units):
+        raise ValidationFailed.field("per_member_limit", f"每人限领应在1到{min(MAX_LIMIT, units)}之间")
+    if closes_at <= release_at:
+        raise ValidationFailed.field("closes_at", "截止时间应晚于开始时间")
+    if mode == BenefitMode.LOTTERY:
+        if per_member_limit != 1:
+            raise ValidationFailed.field("per_member_limit", "抽签活动每人限中1份")
+        if registration_closes_at is None or not release_at < registration_closes_at <= closes_at:
+            raise ValidationFailed.field("registration_closes_at", "报名截止应在开始与截止时间之间")
+        if draw_at is None or not registration_closes_at <= draw_at <= closes_at:
+            raise ValidationFailed.field("draw_at", "开奖时间应在报名截止之后、活动截止之前")
+    else:
+        registration_closes_at = draw_at = None
+    if redeem_from and redeem_until and redeem_until <= redeem_from:
+        raise ValidationFailed.field("redeem_until", "核销截止应晚于核销开始")
+    if not 1 <= hold_hours <= 24 * 90:
+        raise ValidationFailed.field("hold_hours", "保留时长应在1到2160小时之间")
+    occupations = list(dict.fromkeys(eligible_occupations or []))
+    bad = [o for o in occupations if o not in Occupation.values]
+    if bad:
+        raise ValidationFailed.field("eligible_occupations", f"未知职业：{'、'.join(bad)}")
+    owner = _union_in_scope(actor, owner_union_id, "owner_union_id") if owner_union_id else scope
+    eligible = None
+    if eligible_union_id:
+        eligible = _union_in_scope(actor, eligible_union_id, "eligible_union_id")
+        if not owner.contains(eligible):
+            raise ValidationFailed.field("eligible_union_id", "限定范围应在发布工会之内")
+    seed, seed_hash = lottery.seed_new() if mode == BenefitMode.LOTTERY else ("", "")
+    with transaction.atomic(durable=True):
+        benefit = Benefit.objects.create(
+            title=title[:120], kind=kind, units=units, per_member_limit=per_member_limit, mode=mode,
+            release_at=release_at, closes_at=closes_at, registration_closes_at=registration_closes_at,
+            draw_at=draw_at, owner_union=owner, eligible_union=eligible, eligible_occupations=occupations,
+            description=description, image_url=image_url[:300], redemption_place=redemption_place[:200],
+            redeem_from=redeem_from, redeem_until=redeem_until, hold_hours=hold_hours, seed=seed,
+            seed_hash=seed_hash, created_by=actor,
+        )
+        audit_record(actor=actor, action="benefit.create", obj=benefit, union=owner,
+                     detail={"units": units, "mode": mode})
+    return benefit
+
+
+def _union_in_scope(actor, union_id: int, field: str) -> Union:
+    union = Union.objects.filter(pk=union_id).first()
+    if union is None or not in_scope(actor, union):
+        raise ValidationFailed.field(field, "工会不存在或不在管辖范围内")
+    return union
+
+
+# --- claims ---------------------------------------------------------------------------------------------------------
+
+def _rate(spec: str) -> tuple[int, int]:
+    count, _, window = spec.partition("/")
+    return int(count), int(window or 60)
+
+
+def _throttle(user, ip: str | None, key: str) -> bool:
+    """Per-member and per-IP fixed-window limits on claim attempts, and whether this Idempotency-Key may have been
+    seen before. With Redis: one pipelined round trip (counters, and SET NX of the key); without: the cache, and
+    every key counts as possibly seen (looked up in the database)."""
+    now = int(timezone.now().timestamp())
+    checks = [("m", str(user.pk), _rate(settings.BENEFIT_RATE_MEMBER))]
+    if ip:
+        checks.append(("ip", ip, _rate(settings.BENEFIT_RATE_IP)))
+    ns = _key_namespace()
+    counters = [(f"zj:bf:{ns}rl:{kind}:{ident}:{now // window}", window) for kind, ident, (_, window) in checks]
+    seen = True
+    if settings.REDIS_URL and gate.enabled():
+        idem = f"zj:bf:{ns}idem:{user.pk}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+        try:
+            counts, fresh = gate.throttle_hits(counters, idem_key=idem)
+            seen = not fresh
+        except redis_errors():
+            counts = [0] * len(counters)  # Redis down: no throttling rather than no service; the DB decides
+    else:
+        counts = []
+        for ckey, window in counters:
+            cache.add(ckey, 0, timeout=window + 1)
+            try:
+                counts.append(cache.incr(ckey))
+            except ValueError:  # expired between add and incr
+                cache.set(ckey, 1, timeout=window + 1)
+                counts.append(1)
+    for (_, _, (limit, _)), n in zip(checks, counts, strict=True):
+        if n > limit:
+            raise Throttled("请求过于频繁，请稍后再试", code="throttled")
+    return seen
+
+
+def _key_namespace() -> str:
+    """The cache's key prefix (set per test run) keeps counters of separate databases apart in one Redis."""
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    return f"{prefix}:" if prefix else ""
+
+
+def redis_errors():
+    import redis
+
+    return redis.RedisError
+
+
+def claim_refusal_record(*, user, benefit_id: int | None, ip: str | None, reason: str) -> None:
+    """The abuse log: one row per refused attempt (written outside the refused transaction)."""
+    try:
+        ClaimRefusal.objects.create(user=user if getattr(user, "is_authenticated", False) else None,
+                                    benefit_id=benefit_id if Benefit.objects.filter(pk=benefit_id).exists() else None,
+                                    ip=ip, reason=reason)
+    except IntegrityError:
+        log.warning("could not log refused claim of %s on %s", user, benefit_id)
+
+
+class Refused(DomainError):
+    """A refusal that also goes to the abuse log: wraps the error the caller sees."""
+
+    def __init__(self, error: DomainError, reason: str):
+        super().__init__(error.message, code=error.code, fields=error.fields, status=error.status)
+        self.reason = reason
+
+
+def claim_create(user, *, benefit_id: int, idempotency_key: str, request_hash: str = "",
+                 ip: str | None = None, now: dt.datetime | None = None) -> tuple[Claim, bool]:
+    """Claim one unit of an offer (or register for a lottery). Returns (claim, replayed).
+
+    The same Idempotency-Key with the same request returns the claim it made (replayed=True); with a different
+    request it is a 409. The answer is final when returned: a confirmed claim has been committed.
+    """
+    try:
+        return _claim_create(user, benefit_id=benefit_id, idempotency_key=idempotency_key,
+                             request_hash=request_hash, ip=ip, now=now)
+    except Refused as exc:
+        claim_refusal_record(user=user, benefit_id=benefit_id, ip=ip, reason=exc.reason)
+        raise DomainError(exc.message, code=exc.code, fields=exc.fields, status=exc.status)
+
+
+def _claim_create(user, *, benefit_id, idempotency_key, request_hash, ip, now):
+    key = (idempotency_key or "").strip()
+    if not 1 <= len(key) <= 100:
+        raise ValidationFailed.field("Idempotency-Key", "请求头 Idempotency-Key 必填，长度1到100")
+    try:
+        seen = _throttle(user, ip, key)
+    except Throttled as exc:
+        raise Refused(exc, RefusalReason.THROTTLED)
+    # A key never seen before (Redis SET NX) needs no look-up; a seen one is looked up. The unique constraint on
+    # (user, key) decides in the end either way.
+    previous = _replay(user, key, benefit_id, request_hash) if seen else None
+    if previous is not None:
+        return previous, True
+    benefit = benefit_for_claim(benefit_id)
+    if benefit is None:
+        raise NotFound("普惠活动不存在")
+    membership = member_in_good_standing(user)
+    if membership is None:
+        raise Refused(PermissionDenied("仅限在会会员领取，请先入会", code="not_member"), RefusalReason.NOT_MEMBER)
+    problem = eligibility_problem(benefit, membership)
+    if problem:
+        raise Refused(PermissionDenied(problem, code="not_eligible"), RefusalReason.NOT_ELIGIBLE)
+    now = now or timezone.now()
+    if now < benefit.release_at:
+        local = timezone.localtime(benefit.release_at)
+        raise Refused(Conflict(f"尚未开始，{local:%m月%d日 %H:%M} 开抢", code="not_open"), RefusalReason.NOT_OPEN)
+    ends = benefit.registration_closes_at if benefit.is_lottery else benefit.closes_at
+    if now >= ends:
+        raise Refused(Conflict("已截止", code="closed"), RefusalReason.CLOSED)
+    ctx = {"user": user, "benefit": benefit, "membership": membership, "key": key, "request_hash": request_hash,
+           "now": now}
+    if benefit.is_lottery:
+        return _register(**ctx), False
+    if gate.enabled():
+        try:
+            return _claim_via_gate(**ctx)
+        except _GateDown:
+            log.warning("Redis gate unavailable; claim on offer %s goes through database locking", benefit.pk)
+    return _claim_via_lock(**ctx)
+
+
+def _replay(user, key: str, benefit_id: int, request_hash: str) -> Claim | None:
+    claim = Claim.objects.filter(user=user, idempotency_key=key).first()
+    if claim is None:
+        return None
+    if claim.benefit_id != benefit_id or claim.request_hash != request_hash:
+        raise Refused(Conflict("该 Idempotency-Key 已用于另一个请求", code="idempotency_key_reused",
+                               fields={"Idempotency-Key": "已用于另一个请求"}), RefusalReason.KEY_REUSED)
+    return claim
+
+
+def _over_limit(benefit: Benefit) -> Refused:
+    return Refused(Conflict(f"每人限领{benefit.per_member_limit}份，您已领满", code="over_limit"),
+                   RefusalReason.OVER_LIMIT)
+
+
+def _hold_until(benefit: Benefit, now: dt.datetime) -> dt.datetime:
+    hold = now + dt.timedelta(hours=benefit.hold_hours)
+    return min(hold, benefit.redeem_until) if benefit.redeem_until else hold
+
+
+def _new_claim(*, user, benefit, membership, key, request_hash, now, status, unit=None, slot=None,
+               position=None) -> Claim:
+    holding = status in HOLDING
+    return Claim.objects.create(
+        benefit=benefit, worker=membership.worker, user=user, union=membership.union, status=status,
+        unit=unit, slot=slot, position=position, units_at_claim=benefit.units, limit_at_claim=benefit.per_member_limit,
+        idempotency_key=key, request_hash=request_hash, nonce=secrets.token_hex(3) if holding else "",
+        confirmed_at=now if holding else None, hold_until=_hold_until(benefit, now) if holding else None,
+    )
+
+
+def _after_key_conflict(user, key, benefit, request_hash) -> Claim:
+    """An insert failed on a constraint: if our key is taken, a concurrent twin of this request won; answer as it."""
+    twin = _replay(user, key, benefit.pk, request_hash)
+    if twin is not None:
+        return twin
+    raise Busy()
+
+
+def _one_statement():
+    """A single INSERT is its own transaction in autocommit (committed, hence durable, when it returns); inside an
+    outer transaction it gets a savepoint so a constraint refusal does not spoil the outer one."""
+    return transaction.atomic() if connection.in_atomic_block else nullcontext()
+
+
+def _waitlist(*, user, benefit, membership, key, request_hash, now, position: int) -> Claim:
+    """Sold out: a place on the waiting list (the member's existing place if they have one). `position` is the
+    member's number in line (Redis INCR, or counted under the offer's lock)."""
+    try:
+        with _one_statement():
+            claim = _new_claim(user=user, benefit=benefit, membership=membership, key=key,
+                               request_hash=request_hash, now=now, status=ClaimStatus.WAITLISTED, position=position)
+            return claim
+    except IntegrityError:
+        queued = Claim.objects.filter(benefit=benefit, worker=membership.worker, status__in=QUEUED).first()
+        if queued is not None:
+            return queued
+        return _after_key_conflict(user, key, benefit, request_hash)
+
+
+def _register(*, user, benefit, membership, key, request_hash, now) -> Claim:
+    """Lottery registration: one entry per member (constraint claim_one_queued_per_member)."""
+    try:
+        with transaction.atomic():
+            claim = _new_claim(user=user, benefit=benefit, membership=membership, key=key,
+                               request_hash=request_hash, now=now, status=ClaimStatus.REGISTERED)
+            claim.entrant_code = lottery.entrant_code_for(benefit_id=benefit.pk, worker_id=membership.worker_id)
+            claim.save(update_fields=["entrant_code"])
+            return claim
+    except IntegrityError:
+        existing = (Claim.objects.filter(benefit=benefit, worker=membership.worker)
+                    .exclude(status=ClaimStatus.CANCELLED).first())
+        if existing is not None:
+            return existing
+        return _after_key_conflict(user, key, benefit, request_hash)
+
+
+def _free_slot(benefit: Benefit, worker_id: int) -> int | None:
+    if benefit.per_member_limit == 1:
+        return 1
+    used = set(Claim.objects.filter(benefit=benefit, worker_id=worker_id, status__in=HOLDING)
+               .values_list("slot", flat=True))
+    return next((s for s in range(1, benefit.per_member_limit + 1) if s not in used), None)
+
+
+def _free_unit(benefit: Benefit) -> int | None:
+    """The lowest free unit number, from the rows (call with the offer's row locked)."""
+    agg = Claim.objects.filter(benefit=benefit, status__in=HOLDING).aggregate(n=Count("id"), top=Max("unit"))
+    if agg["n"] >= benefit.units:
+        return None
+    if (agg["top"] or 0) < benefit.units:
+        return (agg["top"] or 0) + 1
+    used = set(Claim.objects.filter(benefit=benefit, status__in=HOLDING).values_list("unit", flat=True))
+    return next(u for u in range(1, benefit.units + 1) if u not in used)
+
+
+def _claim_via_lock(*, user, benefit, membership, key, request_hash, now) -> tuple[Claim, bool]:
+    """The database path: the offer's row lock serialises claims on one offer; counted and written under it."""
+    try:
+        with transaction.atomic():
+            # Lock the offer: every claim on it waits here, then re-counts what is held.
+            locked = Benefit.objects.select_for_update().get(pk=benefit.pk)
+            twin = _replay(user, key, benefit.pk, request_hash)
+            if twin is not None:
+                return twin, True
+            held = Claim.objects.filter(benefit=locked, worker=membership.worker, status__in=HOLDING).count()
+            if held >= locked.per_member_limit:
+                raise _over_limit(locked)
+            unit = _free_unit(locked)
+            if unit is None:
+                last = Claim.objects.filter(benefit=locked).aggregate(p=Max("position"))["p"] or 0
+                return _waitlist(user=user, benefit=locked, membership=membership, key=key,
+                                 request_hash=request_hash, now=now, position=last + 1), False
+            claim = _new_claim(user=user, benefit=locked, membership=membership, key=key, request_hash=request_hash,
+                               now=now, status=ClaimStatus.CONFIRMED, unit=unit,
+                               slot=_free_slot(locked, membership.worker_id))
+            return claim, False
+    except IntegrityError:
+        return _after_key_conflict(user, key, benefit, request_hash), True
+
+
+class _GateDown(Exception):
+    pass
+
+
+def _gate_call(fn, *args):
+    import redis
+
+    try:
+        return fn(*args)
+    except redis.RedisError as exc:
+        raise _GateDown() from exc
+
+
+def _claim_via_gate(*, user, benefit, membership, key, request_hash, now) -> tuple[Claim, bool]:
+    """The Redis path: take a unit atomically in Redis, then make the claim durable in the database."""
+    worker_id = membership.worker_id
+    for _ in range(5):
+        unit = _gate_call(gate.take, benefit, worker_id)
+        if unit == gate.NOT_ARMED:
+            benefit_reconcile(benefit_id=benefit.pk, only_if_unarmed=True)
+            continue
+        if unit == gate.OVER_LIMIT:
+            # A retry whose idempotency marker Redis lost (restart, flush) must still get its first answer.
+            twin = _replay(user, key, benefit.pk, request_hash)
+            if twin is not None:
+                return twin, True
+            raise _over_limit(benefit)
+        if unit == gate.SOLD_OUT:
+            return _waitlist(user=user, benefit=benefit, membership=membership, key=key, request_hash=request_hash,
+                             now=now, position=_gate_call(gate.next_position, benefit)), False
+        # Redis gave us `unit`; from here it must end in the database or go back.
+        try:
+            slot = _free_slot(benefit, worker_id)
+            if slot is None:
+                _gate_call(gate.give_back, benefit, worker_id, unit)
+                raise _over_limit(benefit)
+            with _one_statement():
+                claim = _new_claim(user=user, benefit=benefit, membership=membership, key=key,
+                                   request_hash=request_hash, now=now, status=ClaimStatus.CONFIRMED, unit=unit,
+                                   slot=slot)
+            return claim, False
+        except IntegrityError:
+            twin = Claim.objects.filter(user=user, idempotency_key=key).first()
+            if twin is not None:  # a concurrent twin of this request won: our unit goes back
+                _gate_call(gate.give_back, benefit, worker_id, unit)
+                return _after_key_conflict(user, key, benefit, request_hash), True
+            if Claim.objects.filter(benefit=benefit, unit=unit, status__in=HOLDING).exists():
+                # Redis had drifted (a unit it thought free is held): keep that unit out, undo our count, retry.
+                _gate_call(gate.give_back, benefit, worker_id, None)
+                continue
+            _gate_call(gate.give_back, benefit, worker_id, unit)  # the member's slots are full in the database
+            raise _over_limit(benefit)
+        except Refused:
+            raise
+        except BaseException:
+            _gate_call(gate.give_back, benefit, worker_id, unit)
+            raise
+    raise Busy()
+
+
+def benefit_reconcile(*, benefit_id: int, only_if_unarmed: bool = False) -> int:
+    """Rebuild the offer's Redis gate from the database, after first confirming waiting members into any units the
+    database shows free (units a crash lost from Redis). Returns how many were promoted."""
+    if not gate.enabled():
+        return 0
+    promoted: list[tuple[int, int]] = []
+    with transaction.atomic():
+        # Lock the offer: one rebuild at a time, and no cancellation or promotion in between.
+        benefit = Benefit.objects.select_for_update().filter(pk=benefit_id).first()
+        if benefit is None or benefit.is_lottery:
+            return 0
+        if only_if_unarmed and gate.gate_is_armed(benefit):
+            return 0
+        now = timezone.now()
+        while (unit := _free_unit(benefit)) is not None:
+            claim = _promote_next(benefit, unit, now)
+            if claim is None:
+                break
+            promoted.append((claim.pk, claim.worker_id))
+        held = list(Claim.objects.filter(benefit=benefit, status__in=HOLDING).values_list("worker_id", "unit"))
+        gate.gate_rebuild(benefit, held_units=held)
+    for claim_id, _ in promoted:
+        _notify_later(claim_id)
+    return len(promoted)
+
+
+def benefits_reconcile_open(*, now: dt.datetime | None = None) -> int:
+    """The reconcile job: every open first-come-first-served offer whose gate is armed is rebuilt."""
+    if not gate.enabled():
+        return 0
+    now = now or timezone.now()
+    n = 0
+    for benefit in Benefit.objects.filter(mode=BenefitMode.FCFS, closes_at__gt=now - dt.timedelta(days=30)):
+        benefit_reconcile(benefit_id=benefit.pk)
+        n += 1
+    return n
+
+
+# --- cancellation, expiry, waiting list -----------------------------------------------------------------------------
+
+def _promote_next(benefit: Benefit, unit: int, now: dt.datetime) -> Claim | None:
+    """Confirm the next member on the waiting list into `unit` (offer row locked by the caller)."""
+    for _ in range(50):
+        # Lock the next waiting row; a concurrent promoter skips it and takes the one after.
+        nxt = (Claim.objects.select_for_update(skip_locked=True)
+               .filter(benefit=benefit, status=ClaimStatus.WAITLISTED)
+               .order_by(F("position").asc(nulls_last=True), "id").first())
+        if nxt is None:
+            return None
+        slot = _free_slot(benefit, nxt.worker_id)
+        if slot is None:
+            nxt.status, nxt.ended_at = ClaimStatus.CANCELLED, now  # already holds the limit: leaves the line
+            nxt.save(update_fields=["status", "ended_at"])
+            continue
+        try:
+            with transaction.atomic():
+                nxt.status, nxt.unit, nxt.slot = ClaimStatus.CONFIRMED, unit, slot
+                nxt.units_at_claim, nxt.limit_at_claim = benefit.units, benefit.per_member_limit
+                nxt.nonce, nxt.confirmed_at, nxt.hold_until = secrets.token_hex(3), now, _hold_until(benefit, now)
+                nxt.save()
+            return nxt
+        except IntegrityError:
+            nxt.refresh_from_db()
+            nxt.status, nxt.ended_at = ClaimStatus.CANCELLED, now
+            nxt.save(update_fields=["status", "ended_at"])
+    return None
+
+
+def _release(claim: Claim, *, status: str, now: dt.datetime) -> Claim | None:
+    """End a holding claim and hand its unit to the next in line. Call inside a transaction with the offer locked.
+    Redis learns of it only after commit (so it never shows a unit free before the database does)."""
+    unit, worker_id, benefit = claim.unit, claim.worker_id, claim.benefit
+    claim.status, claim.ended_at = status, now
+    claim.save(update_fields=["status", "ended_at"])
+    promoted = _promote_next(benefit, unit, now) if now < (benefit.redeem_until or benefit.closes_at) else None
+    if gate.enabled() and not benefit.is_lottery:
+        if promoted is not None:
+            to_id = promoted.worker_id
+            transaction.on_commit(lambda: _quiet(gate.hand_over, benefit, worker_id, to_id))
+        else:
+            transaction.on_commit(lambda: _quiet(gate.give_back, benefit, worker_id, unit))
+    if promoted is not None:
+        _notify_later(promoted.pk)
+    return promoted
+
+
+def _quiet(fn, *args) -> None:
+    try:
+        fn(*args)
+    except Exception:  # Redis will be rebuilt by the reconcile job; the database is already right
+        log.exception("Redis gate update failed; benefit_reconcile will repair it")
+
+
+def claim_cancel(user, *, claim_id: int, now: dt.datetime | None = None) -> Claim:
+    """The member gives up a claim or their place in line; a freed unit goes to the next on the waiting list."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        benefit_id = Claim.objects.filter(pk=claim_id, user=user).values_list("benefit_id", flat=True).first()
+        if benefit_id is None:
+            raise NotFound("领取记录不存在")
+        # Lock order: the offer, then the claim.
+        benefit = Benefit.objects.select_for_update().get(pk=benefit_id)
+        claim = Claim.objects.select_for_update().get(pk=claim_id)
+        claim.benefit = benefit
+        if claim.status == ClaimStatus.REDEEMED:
+            raise Conflict("已核销，不能取消", code="already_redeemed")
+        if claim.status in QUEUED:
+            claim.status, claim.ended_at = ClaimStatus.CANCELLED, now
+            claim.save(update_fields=["status", "ended_at"])
+        elif claim.status == ClaimStatus.CONFIRMED:
+            _release(claim, status=ClaimStatus.CANCELLED, now=now)
+        else:
+            raise Conflict("该记录已结束", code="not_active")
+    return claim
+
+
+def holds_expire(*, now: dt.datetime | None = None, batch: int = 500) -> int:
+    """Confirmed claims past their hold expire; each unit goes to the next on the waiting list (beat task)."""
+    now = now or timezone.now()
+    due = list(Claim.objects.filter(status=ClaimStatus.CONFIRMED, hold_until__lt=now)
+               .order_by("benefit_id", "id").values_list("benefit_id", "id")[:batch])
+    n = 0
+    for benefit_id, claim_id in due:
+        with transaction.atomic(durable=True):
+            benefit = Benefit.objects.select_for_update().get(pk=benefit_id)
+            claim = Claim.objects.select_for_update().filter(pk=claim_id, status=ClaimStatus.CONFIRMED).first()
+            if claim is None:
+                continue
+            claim.benefit = benefit
+            _release(claim, status=ClaimStatus.EXPIRED, now=now)
+            n += 1
+    return n
+
+
+def _notify_later(claim_id: int) -> None:
+    from zhijia.benefits.tasks import notify_claim_task
+
+    transaction.on_commit(lambda: notify_claim_task.delay(claim_id))
+
+
+def claim_notify(*, claim_id: int) -> bool:
+    """Tell a member their claim is confirmed (promotion from the waiting list, or a lottery win)."""
+    from zhijia.accounts.sms import sms_send
+
+    claim = Claim.objects.select_related("benefit", "worker").filter(pk=claim_id).first()
+    if claim is None or claim.status != ClaimStatus.CONFIRMED or claim.notified_at:
+        return False
+    phone = claim.worker.phone
+    if phone:
+        sms_send(phone=phone, text=f"【职工之家】您已获得「{claim.benefit.title}」名额，请在“我的领取”中出示核销码。")
+    Claim.objects.filter(pk=claim.pk).update(notified_at=timezone.now())
+    return True
+
+
+# --- lottery --------------------------------------------------------------------------------------------------------
+
+def lottery_draw(actor=None, *, benefit_id: int, now: dt.datetime | None = None) -> Benefit:
+    """Draw a lottery whose draw time has come (the beat task, or staff in scope). See lottery.py for the algorithm.
+    Winners are confirmed with units 1..n in draw order; the others wait in draw order for unclaimed wins."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        # Lock the offer: a draw happens once.
+        benefit = Benefit.objects.select_for_update().select_related("owner_union").filter(pk=benefit_id).first()
+        if benefit is None or (actor is not None and not in_scope(actor, benefit.owner_union)):
+            raise NotFound("普惠活动不存在")
+        if actor is not None:
+            require_staff(actor, roles=CREATOR_ROLES)
+        if not benefit.is_lottery:
+            raise Conflict("该活动不是抽签方式", code="not_lottery")
+        if benefit.drawn_at:
+            raise Conflict("已开奖", code="already_drawn")
+        if now < benefit.draw_at:
+            raise Conflict("未到开奖时间", code="not_due")
+        entrants = dict(Claim.objects.filter(benefit=benefit, status=ClaimStatus.REGISTERED)
+                        .values_list("entrant_code", "id"))
+        order = lottery.draw_order(benefit.seed, list(entrants))
+        hold = _hold_until(benefit, now)
+        _set_draw_ranks([(entrants[code], rank) for rank, code in enumerate(order, start=1)])
+        winners = [Claim(pk=entrants[code], position=rank, status=ClaimStatus.CONFIRMED, unit=rank, slot=1,
+                         confirmed_at=now, hold_until=hold, nonce=secrets.token_hex(3))
+                   for rank, code in enumerate(order[:benefit.units], start=1)]
+        Claim.objects.bulk_update(winners, ["status", "unit", "slot", "confirmed_at", "hold_until", "nonce"],
+                                  batch_size=1000)
+        benefit.drawn_at = now
+        benefit.save(update_fields=["drawn_at"])
+        audit_record(actor=actor, action="benefit.draw", obj=benefit, union=benefit.owner_union,
+                     detail={"entrants": len(order), "winners": len(winners)})
+        from zhijia.benefits.tasks import notify_draw_task
+
+        transaction.on_commit(lambda: notify_draw_task.delay(benefit.pk))
+    return benefit
+
+
+def _set_draw_ranks(ranks: list[tuple[int, int]]) -> None:
+    """Every entrant gets its draw rank and waits in that order (winners are then confirmed). On PostgreSQL one
+    UPDATE ... FROM (VALUES ...) per 10,000 rows: a draw over 100,000 entrants is a few statements."""
+    if connection.vendor == "postgresql":
+        table = Claim._meta.db_table
+        with connection.cursor() as cursor:
+            for i in range(0, len(ranks), 10000):
+                batch = ranks[i:i + 10000]
+                values = ",".join(["(%s::bigint, %s::bigint)"] * len(batch))
+                # Raw SQL: Django has no bulk UPDATE from a VALUES list; the ids come from our own query.
+                cursor.execute(
+                    f"UPDATE {table} AS c SET position = v.rank, status = %s FROM (VALUES {values}) AS v(id, rank) "  # noqa: S608
+                    "WHERE c.id = v.id", [ClaimStatus.WAITLISTED, *[x for pair in batch for x in pair]])
+        return
+    Claim.objects.bulk_update([Claim(pk=pk, position=rank, status=ClaimStatus.WAITLISTED) for pk, rank in ranks],
+                              ["position", "status"], batch_size=500)
+
+
+def lotteries_draw_due(*, now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    n = 0
+    for benefit_id in Benefit.objects.filter(mode=BenefitMode.LOTTERY, drawn_at__isnull=True,
+                                             draw_at__lte=now).values_list("id", flat=True):
+        lottery_draw(None, benefit_id=benefit_id, now=now)
+        n += 1
+    return n
+
+
+def draw_notify(*, benefit_id: int) -> int:
+    n = 0
+    for claim_id in Claim.objects.filter(benefit_id=benefit_id, status=ClaimStatus.CONFIRMED,
+                                         notified_at__isnull=True).values_list("id", flat=True):
+        n += claim_notify(claim_id=claim_id)
+    return n
+
+
+# --- redemption -----------------------------------------------------------------------------------------------------
+
+FORGED = "核销码无效：签名不符，可能是伪造或输错"
+
+
+def claim_redeem(actor, *, code: str, place: str = "", now: dt.datetime | None = None) -> Claim:
+    """核销: staff scan or type a member's code. A second use is refused, saying when and where it was first used."""
+    scope = require_staff(actor)
+    now = now or timezone.now()
+    read = tokens.code_read(code)
+    if read is None:
+        raise ValidationFailed.field("code", FORGED, code="forged")
+    claim_id, nonce = read
+    with transaction.atomic(durable=True):
+        # Lock the claim: of two simultaneous scans, the second sees the first's result.
+        claim = (Claim.objects.select_for_update(of=("self",)).select_related("benefit__owner_union", "worker")
+                 .filter(pk=claim_id).first())
+        if claim is None or claim.nonce != nonce:
+            raise ValidationFailed.field("code", FORGED, code="forged")
+        if not in_scope(actor, claim.benefit.owner_union):
+            raise NotFound("该核销码不属于本单位管辖的活动")
+        if claim.status == ClaimStatus.REDEEMED:
+            when = timezone.localtime(claim.redeemed_at)
+            where = claim.redeemed_place or "未知地点"
+            msg = f"该码已于 {when:%Y-%m-%d %H:%M:%S} 在 {where} 核销，不能重复使用"
+            raise Conflict(msg, code="already_redeemed",
+                           fields={"redeemed_at": when.isoformat(), "redeemed_place": where})
+        if claim.status != ClaimStatus.CONFIRMED:
+            raise Conflict(f"该领取{claim.get_status_display()}，不能核销", code="not_redeemable")
+        benefit = claim.benefit
+        if benefit.redeem_from and now < benefit.redeem_from:
+            raise Conflict(f"尚未到核销时间（{timezone.localtime(benefit.redeem_from):%m月%d日 %H:%M} 起）",
+                           code="not_yet")
+        claim.status, claim.redeemed_at, claim.redeemed_by = ClaimStatus.REDEEMED, now, actor
+        claim.redeemed_place = (place or benefit.redemption_place or scope.name)[:200]
+        claim.save(update_fields=["status", "redeemed_at", "redeemed_by", "redeemed_place"])
+        audit_record(actor=actor, action="benefit.redeem", obj=claim, union=benefit.owner_union,
+                     detail={"benefit": benefit.pk, "place": claim.redeemed_place})
+    return claim
+
+
+def redemption_code(claim: Claim) -> str | None:
+    if claim.status not in HOLDING or not claim.nonce:
+        return None
+    return tokens.code_issue(claim_id=claim.pk, nonce=claim.nonce)
