@@ -125,7 +125,8 @@ def test_browser_worker_claims_and_staff_redeems(browser_page, transactional_db,
         assert "核销成功" in page.locator(".redeem-result").inner_text()
         screenshot(page, "benefits-console-redeemed")
         page.click("#redeem-form button[type=submit]")
-        page.wait_for_function("document.querySelector('.redeem-result').innerText.includes('不能重复使用')")
+        # A locator wait, not wait_for_function: the CSP forbids evaluating strings in the page.
+        page.locator(".redeem-result", has_text="不能重复使用").wait_for()
         assert "十渡景区东门" in page.locator(".redeem-result").inner_text()
         screenshot(page, "benefits-console-second-scan")
         page.set_viewport_size({"width": 1280, "height": 860})

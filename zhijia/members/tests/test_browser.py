@@ -13,6 +13,10 @@ def test_rider_joins_from_phone_and_staff_admits(browser_page, city, make_staff)
     from zhijia.accounts.sms import LogSmsBackend
     from zhijia.members.demo import demo_person
 
+    from zhijia.members.routing import seed_default_rules
+
+    # A transactional test may have flushed the rules the migration seeds; put the defaults back.
+    seed_default_rules()
     page = browser_page
     base = page.base_url
     make_staff("fangshan", city.fangshan)
