@@ -101,10 +101,12 @@ def _register_routers() -> None:
     from zhijia.accounts.api import router as accounts_router
     from zhijia.audit.api import router as audit_router
     from zhijia.orgs.api import router as orgs_router
+    from zhijia.stations.api import router as stations_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/unions", orgs_router)
     api.add_router("/audit", audit_router)
+    api.add_router("/stations", stations_router)
 
 
 _register_routers()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "zhijia.accounts",
     "zhijia.audit",
     "zhijia.members",
+    "zhijia.stations",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,8 @@ if HTTPS:
 
 # Map tiles are the one outside origin a page may load from; empty means offline (no tiles, stations still listed).
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+# The coordinate system of those tiles: "wgs84" (OpenStreetMap and most) or "gcj02" (高德/腾讯 tiles).
+MAP_TILE_COORDS = os.environ.get("MAP_TILE_COORDS", "wgs84")
 _tile_origin = "/".join(MAP_TILE_URL.split("/")[:3]) if MAP_TILE_URL.startswith("http") else None
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -206,4 +209,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Stations: the most nearest-search results in one answer; walking reach for coverage (metres); the H3 resolution of
+# the coverage grid; the 七有 pass score (of 10 per item); working days to fix a failed inspection; the key of the
+# check-in QR signatures (empty: derived from SECRET_KEY).
+STATIONS_NEAREST_MAX_LIMIT = int(os.environ.get("ZHIJIA_STATIONS_NEAREST_MAX_LIMIT", "50"))
+STATIONS_WALKING_REACH_M = float(os.environ.get("ZHIJIA_STATIONS_WALKING_REACH_M", "1000"))
+STATIONS_COVERAGE_RES = int(os.environ.get("ZHIJIA_STATIONS_COVERAGE_RES", "8"))
+STATIONS_INSPECTION_PASS_SCORE = int(os.environ.get("ZHIJIA_STATIONS_INSPECTION_PASS_SCORE", "6"))
+STATIONS_FOLLOWUP_WORKDAYS = int(os.environ.get("ZHIJIA_STATIONS_FOLLOWUP_WORKDAYS", "10"))
+STATIONS_QR_KEY = os.environ.get("ZHIJIA_STATIONS_QR_KEY", "")
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("zhijia.accounts.urls")),
     path("console/", include("zhijia.orgs.urls")),
     path("console/audit/", include("zhijia.audit.urls")),
+    path("", include("zhijia.stations.urls")),
     path("", include("zhijia.core.urls")),
 ]
 
