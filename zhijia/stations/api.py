@@ -1,7 +1,6 @@
 """The stations API: registry (staff, scoped), nearest search (any signed-in user), inspections, check-ins,
 statistics, coverage gaps, and the open data (public)."""
 
-from __future__ import annotations
 
 from django.http import HttpResponse
 from ninja import File, Form, Query, Router, Schema

@@ -366,7 +366,7 @@ def follow_up_resolve(actor, *, follow_up_id: int, resolution: str) -> FollowUp:
     follow_up.resolved_by = actor
     follow_up.resolved_at = timezone.now()
     follow_up.save()
-    audit_record(actor=actor, action="station.follow_up_resolve", obj=follow_up.station,
+    audit_record(actor=actor, action="station.resolve", obj=follow_up.station,
                  union=follow_up.station.union, detail={"follow_up": follow_up.pk})
     return follow_up
 
