@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 
 import pytest
@@ -73,7 +74,7 @@ def test_nearest_equals_brute_force_on_a_city_of_stations(city_stations, query, 
     if far:  # far from every station (上海): the search must widen to the whole city
         lat, lng = 31.23, 121.47
     hits = _same(lat, lng, _filters(kind, amenities, open_now), limit, when.replace(tzinfo=hours.SHANGHAI))
-    assert all(a.distance_m <= b.distance_m for a, b in zip(hits, hits[1:], strict=False))
+    assert all(a.distance_m <= b.distance_m for a, b in itertools.pairwise(hits))
 
 
 @pytest.fixture
