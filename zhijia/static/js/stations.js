@@ -9,7 +9,8 @@
   }
 
   function baseMap(elementId, tileUrl) {
-    var map = L.map(elementId, { zoomControl: true, preferCanvas: false });
+    // maxZoom on the map itself: with no tile layer (offline) the clusters still need to know it.
+    var map = L.map(elementId, { zoomControl: true, maxZoom: 19, minZoom: 3 });
     if (tileUrl) {
       L.tileLayer(tileUrl, { maxZoom: 19, subdomains: "1234" }).addTo(map);
     }
@@ -172,13 +173,21 @@
     function locate() {
       if (!navigator.geolocation) { useDistrict(config.defaultDistrict, "无法定位，"); return; }
       status.textContent = "正在定位…";
-      navigator.geolocation.getCurrentPosition(function (pos) {
-        here = { lat: pos.coords.latitude, lng: pos.coords.longitude, label: "您" };
-        load();
-      }, function () {
+      var answered = false;
+      function fallback() {
+        if (answered) { return; }
+        answered = true;
         district.value = district.value || config.defaultDistrict;
         useDistrict(district.value, "无法获取定位，");
-      }, { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
+      }
+      // A permission prompt nobody answers never calls back: fall back to a district centre after a while.
+      window.setTimeout(fallback, 5000);
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        if (answered) { return; }
+        answered = true;
+        here = { lat: pos.coords.latitude, lng: pos.coords.longitude, label: "您" };
+        load();
+      }, fallback, { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
     }
 
     map.setView([39.9, 116.4], 10);
