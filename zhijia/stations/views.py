@@ -89,12 +89,19 @@ def station_detail(request, station_id: int):
     peak_day = max((v["visits"] for v in visits), default=0) or 1
     peak_hour = max((v["visits"] for v in by_hour), default=0) or 1
     glat, glng = geo.to_gcj02(station.lat, station.lng)
+    labels = dict(SevenHave.choices)
+    inspections = list(selectors.inspection_list(user=request.user, station_id=station_id)[:20])
+    for i in inspections:
+        i.item_rows = [(labels[k], v["score"]) for k, v in i.items.items()]
+    follow_ups = list(station.follow_ups.order_by("-created_at")[:10])
+    for fu in follow_ups:
+        fu.failed_labels = [labels.get(k, k) for k in fu.failed_items]
     return render(request, "stations/station_detail.html", {
         "station": station, "hours_text": hours.describe(station.opening_hours),
         "amenity_labels": [AMENITY_LABELS.get(a, a) for a in station.amenities],
         "gcj02": (round(glat, 6), round(glng, 6)),
-        "inspections": selectors.inspection_list(user=request.user, station_id=station_id)[:20],
-        "follow_ups": station.follow_ups.order_by("-created_at")[:10],
+        "inspections": inspections,
+        "follow_ups": follow_ups,
         "visits": [dict(v, pct=round(100 * v["visits"] / peak_day)) for v in visits],
         "hours": [dict(v, pct=round(100 * v["visits"] / peak_hour)) for v in by_hour],
         "total_visits": sum(v["visits"] for v in visits),

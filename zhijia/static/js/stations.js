@@ -101,6 +101,7 @@
     }
 
     function render() {
+      card.hidden = true;
       cluster.clearLayers();
       list.replaceChildren();
       markers = {};

@@ -73,11 +73,12 @@ def test_worker_map_shows_markers_and_a_list_with_filters(browser_page, live_ser
     screenshot(page, "stations_worker_card")
 
     # A phone that shares its position: the list is sorted from there.
+    page.set_viewport_size({"width": 390, "height": 844})
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": FANGSHAN[0] + 0.03, "longitude": FANGSHAN[1] + 0.06})
     page.select_option("#st-district", "")
     expect(page.locator("#st-list .st-name").first).to_contain_text("长阳镇")
-    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.locator("#st-card").is_hidden()
     screenshot(page, "stations_worker_map_phone")
 
 
