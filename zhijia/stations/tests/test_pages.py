@@ -12,6 +12,9 @@ from zhijia.stations import checkin_tokens, services
 from zhijia.stations.models import CheckIn, FollowUp, Station
 from zhijia.stations.tests.conftest import ALWAYS, FANGSHAN, OFFICE
 
+# The machine running the suite may be busy: give the page time to answer.
+expect.set_options(timeout=20_000)
+
 
 def _login(page, live_server, user):
     client = Client()
