@@ -173,7 +173,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=10_000)
     parser.add_argument("--small", type=int, default=20_000, help="the smaller city for the growth figure (0: skip)")
     parser.add_argument("--small-queries", type=int, default=2_000)
-    parser.add_argument("--scan-sample", type=int, default=60, help="queries also timed as a database scan")
+    parser.add_argument("--scan-sample", type=int, default=30, help="queries also timed as a database scan")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
 
