@@ -144,12 +144,17 @@
       return [here.lat, here.lng];
     }
 
+    var latest = 0;
+
     function load() {
       if (!here) { return; }
       status.textContent = "正在查找附近的站点…";
+      // Filters change faster than answers come back: only the answer to the latest request is shown.
+      var mine = ++latest;
       fetch(config.nearestUrl + "?" + params().toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
         .then(function (res) {
+          if (mine !== latest) { return; }
           if (!res.ok) {
             status.textContent = res.body.message || "查询失败";
             stations = [];
