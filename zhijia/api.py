@@ -115,6 +115,7 @@ def _register_routers() -> None:
     from zhijia.members.api import cards_router
     from zhijia.members.api import router as members_router
     from zhijia.orgs.api import router as orgs_router
+    from zhijia.stations.api import router as stations_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/unions", orgs_router)
@@ -130,6 +131,7 @@ def _register_routers() -> None:
     api.add_router("/integrations/12345", appeals_integrations_router)
     api.add_router("/care", care_router)
     api.add_router("/benefits", benefits_router)
+    api.add_router("/stations", stations_router)
 
 
 _register_routers()

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "zhijia.appeals",
     "zhijia.care",
     "zhijia.benefits",
+    "zhijia.stations",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,8 @@ if HTTPS:
 
 # Map tiles are the one outside origin a page may load from; empty means offline (no tiles, stations still listed).
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+# The coordinate system of those tiles: "wgs84" (OpenStreetMap and most) or "gcj02" (高德/腾讯 tiles).
+MAP_TILE_COORDS = os.environ.get("MAP_TILE_COORDS", "wgs84")
 _tile_origin = "/".join(MAP_TILE_URL.split("/")[:3]) if MAP_TILE_URL.startswith("http") else None
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -254,6 +257,15 @@ LOGGING = {
 MEMBERS_IMPORT_MAX_BYTES = int(os.environ.get("ZHIJIA_MEMBERS_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 CARD_KEYS = os.environ.get("ZHIJIA_CARD_KEYS", "")
 CARD_VALID_DAYS = int(os.environ.get("ZHIJIA_CARD_VALID_DAYS", "365"))
+# Stations: the most nearest-search results in one answer; walking reach for coverage (metres); the H3 resolution of
+# the coverage grid; the 七有 pass score (of 10 per item); working days to fix a failed inspection; the key of the
+# check-in QR signatures (empty: derived from SECRET_KEY).
+STATIONS_NEAREST_MAX_LIMIT = int(os.environ.get("ZHIJIA_STATIONS_NEAREST_MAX_LIMIT", "50"))
+STATIONS_WALKING_REACH_M = float(os.environ.get("ZHIJIA_STATIONS_WALKING_REACH_M", "1000"))
+STATIONS_COVERAGE_RES = int(os.environ.get("ZHIJIA_STATIONS_COVERAGE_RES", "8"))
+STATIONS_INSPECTION_PASS_SCORE = int(os.environ.get("ZHIJIA_STATIONS_INSPECTION_PASS_SCORE", "6"))
+STATIONS_FOLLOWUP_WORKDAYS = int(os.environ.get("ZHIJIA_STATIONS_FOLLOWUP_WORKDAYS", "10"))
+STATIONS_QR_KEY = os.environ.get("ZHIJIA_STATIONS_QR_KEY", "")
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 
 # --- Appeals (接诉即办) -------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("zhijia.appeals.urls")),
     path("", include("zhijia.care.urls")),
     path("", include("zhijia.benefits.urls")),
+    path("", include("zhijia.stations.urls")),
     path("", include("zhijia.core.urls")),
 ]
 

@@ -12,7 +12,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_rider_joins_from_phone_and_staff_admits(browser_page, city, make_staff):
     from zhijia.accounts.sms import LogSmsBackend
     from zhijia.members.demo import demo_person
-
     from zhijia.members.routing import seed_default_rules
 
     # A transactional test may have flushed the rules the migration seeds; put the defaults back.
