@@ -116,22 +116,21 @@ def _register_routers() -> None:
     from zhijia.members.api import router as members_router
     from zhijia.orgs.api import router as orgs_router
     from zhijia.stations.api import router as stations_router
+    from zhijia.volunteers.api import router as volunteers_router
+    from zhijia.wellbeing.api import router as wellbeing_router
 
     api.add_router("/auth", accounts_router)
     api.add_router("/unions", orgs_router)
     api.add_router("/audit", audit_router)
-    from zhijia.volunteers.api import router as volunteers_router
-    from zhijia.wellbeing.api import router as wellbeing_router
-
-    api.add_router("/wellbeing", wellbeing_router)
-    api.add_router("/volunteers", volunteers_router)
     api.add_router("/members", members_router)
     api.add_router("/cards", cards_router)
     api.add_router("/appeals", appeals_router)
     api.add_router("/integrations/12345", appeals_integrations_router)
-    api.add_router("/care", care_router)
-    api.add_router("/benefits", benefits_router)
     api.add_router("/stations", stations_router)
+    api.add_router("/benefits", benefits_router)
+    api.add_router("/care", care_router)
+    api.add_router("/wellbeing", wellbeing_router)
+    api.add_router("/volunteers", volunteers_router)
 
 
 _register_routers()
