@@ -38,3 +38,17 @@ def worker_page(view):
             return render(request, "core/error.html", {"message": exc.message, "worker": True}, status=exc.status)
 
     return wrapper
+
+
+def call_with_message(request, fn, ok: str, **kwargs):
+    """Call a service as `fn(request.user, **kwargs)` from a page: a success message on success, the domain error's
+    message otherwise (then None is returned)."""
+    from django.contrib import messages
+
+    try:
+        result = fn(request.user, **kwargs)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return None
+    messages.success(request, ok)
+    return result

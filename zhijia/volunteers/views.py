@@ -7,24 +7,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.timezone import get_current_timezone, make_aware
 from django.views.decorators.http import require_POST
 
-from zhijia.core.errors import DomainError
-from zhijia.core.views_support import staff_page, worker_page
+from zhijia.core.views_support import call_with_message, staff_page, worker_page
 from zhijia.orgs.selectors import require_staff
 from zhijia.volunteers import selectors, services
 from zhijia.volunteers.certificate import certificate_pdf
 from zhijia.volunteers.models import TaskKind
 
 SKILLS = ["核酸检测支援", "卫生消杀", "秩序维持", "买菜寄递", "驾驶", "医护", "心理疏导", "外语", "电工维修"]
-
-
-def _do(request, fn, ok: str, **kw):
-    try:
-        result = fn(request.user, **kw)
-        messages.success(request, ok)
-        return result
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return None
 
 
 @worker_page
@@ -39,7 +28,7 @@ def worker_home(request):
 @worker_page
 @require_POST
 def register(request):
-    _do(request, services.volunteer_register, "已登记为志愿者", skills=request.POST.getlist("skills"),
+    call_with_message(request, services.volunteer_register, "已登记为志愿者", skills=request.POST.getlist("skills"),
         availability=request.POST.get("availability", ""), certificates=request.POST.get("certificates", ""))
     return redirect("volunteers:worker_home")
 
@@ -47,7 +36,7 @@ def register(request):
 @worker_page
 @require_POST
 def signup(request, call_id: int):
-    _do(request, services.call_signup, "报名成功，等待工会安排批次", call_id=call_id)
+    call_with_message(request, services.call_signup, "报名成功，等待工会安排批次", call_id=call_id)
     return redirect("volunteers:worker_home")
 
 
@@ -55,9 +44,9 @@ def signup(request, call_id: int):
 @require_POST
 def shift_action(request, shift_id: int):
     if request.POST.get("action") == "out":
-        _do(request, services.shift_sign_out, "已签退，辛苦了", shift_id=shift_id)
+        call_with_message(request, services.shift_sign_out, "已签退，辛苦了", shift_id=shift_id)
     else:
-        _do(request, services.shift_sign_in, "已签到", shift_id=shift_id)
+        call_with_message(request, services.shift_sign_in, "已签到", shift_id=shift_id)
     return redirect("volunteers:worker_home")
 
 
@@ -85,7 +74,7 @@ def console(request):
             messages.error(request, "请填写开始和结束时间")
         else:
             batch = request.POST.get("batch", "")
-            _do(request, services.deployment_create, "已派出本批次",
+            call_with_message(request, services.deployment_create, "已派出本批次",
                 title=request.POST.get("title", ""), batch=int(batch) if batch.isdigit() else 0,
                 place=request.POST.get("place", ""), starts_at=starts, ends_at=ends,
                 task=request.POST.get("task", "other"),

@@ -8,21 +8,11 @@ from django.views.decorators.http import require_POST
 from zhijia.audit.models import Action
 from zhijia.audit.services import audit_record
 from zhijia.core.errors import DomainError
-from zhijia.core.views_support import staff_page, worker_page
+from zhijia.core.views_support import call_with_message, staff_page, worker_page
 from zhijia.orgs.selectors import require_staff
 from zhijia.wellbeing import reports, selectors, services
 from zhijia.wellbeing.models import Counsellor, Mode
 from zhijia.wellbeing.scales import OPTIONS, SCALES, STEM
-
-
-def _do(request, fn, ok: str, **kw):
-    try:
-        result = fn(request.user, **kw)
-        messages.success(request, ok)
-        return result
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return None
 
 
 @worker_page
@@ -73,7 +63,7 @@ def assess(request, scale: str):
 @require_POST
 def share(request, assessment_id: int):
     counsellor = request.POST.get("counsellor") or None
-    _do(request, services.assessment_share, "已分享给所选咨询师" if counsellor else "已撤回分享",
+    call_with_message(request, services.assessment_share, "已分享给所选咨询师" if counsellor else "已撤回分享",
         assessment_id=assessment_id, counsellor_id=int(counsellor) if counsellor else None)
     return redirect("wellbeing:worker_home")
 
@@ -89,7 +79,7 @@ def slots(request):
 @require_POST
 def book(request):
     slot = request.POST.get("slot", "")
-    if _do(request, services.booking_create, "预约成功，开始前会短信提醒您",
+    if call_with_message(request, services.booking_create, "预约成功，开始前会短信提醒您",
            slot_id=int(slot) if slot.isdigit() else 0):
         return redirect("wellbeing:bookings")
     return redirect("wellbeing:slots")
@@ -104,7 +94,7 @@ def bookings(request):
 @worker_page
 @require_POST
 def booking_cancel(request, booking_id: int):
-    _do(request, services.booking_cancel, "已取消预约", booking_id=booking_id)
+    call_with_message(request, services.booking_cancel, "已取消预约", booking_id=booking_id)
     return redirect("wellbeing:bookings")
 
 
@@ -112,7 +102,7 @@ def booking_cancel(request, booking_id: int):
 @require_POST
 def booking_rate(request, booking_id: int):
     rating = request.POST.get("rating", "")
-    _do(request, services.booking_rate, "感谢您的评价", booking_id=booking_id,
+    call_with_message(request, services.booking_rate, "感谢您的评价", booking_id=booking_id,
         rating=int(rating) if rating.isdigit() else 0, comment=request.POST.get("comment", ""))
     return redirect("wellbeing:bookings")
 
@@ -121,9 +111,10 @@ def booking_rate(request, booking_id: int):
 def quick(request):
     if request.method == "POST":
         if request.POST.get("withdraw"):
-            _do(request, services.consultation_withdraw, "已退出排队", consultation_id=int(request.POST["withdraw"]))
+            call_with_message(request, services.consultation_withdraw, "已退出排队",
+                              consultation_id=int(request.POST["withdraw"]))
         else:
-            _do(request, services.consultation_ask, "已进入排队，咨询师空闲后会马上接起",
+            call_with_message(request, services.consultation_ask, "已进入排队，咨询师空闲后会马上接起",
                 topic=request.POST.get("topic", ""))
         return redirect("wellbeing:quick")
     c = selectors.consultation_open_own(user=request.user)
@@ -181,7 +172,7 @@ def desk_action(request):
     target = request.POST.get("id", "")
     target_id = int(target) if target.isdigit() else 0
     if action == "ack":
-        _do(request, services.crisis_flag_acknowledge, "已确认预警，请尽快联系", flag_id=target_id)
+        call_with_message(request, services.crisis_flag_acknowledge, "已确认预警，请尽快联系", flag_id=target_id)
     elif action == "take":
         try:
             if services.consultation_take_next(request.user) is None:
@@ -189,11 +180,11 @@ def desk_action(request):
         except DomainError as exc:
             messages.error(request, exc.message)
     elif action == "close":
-        _do(request, services.consultation_close, "问诊已结束", consultation_id=target_id)
+        call_with_message(request, services.consultation_close, "问诊已结束", consultation_id=target_id)
     elif action in ("attended", "no_show"):
-        _do(request, services.booking_mark, "已登记", booking_id=target_id, outcome=action)
+        call_with_message(request, services.booking_mark, "已登记", booking_id=target_id, outcome=action)
     elif action == "note":
-        _do(request, services.session_note_write, "咨询记录已加密保存", booking_id=target_id,
+        call_with_message(request, services.session_note_write, "咨询记录已加密保存", booking_id=target_id,
             body=request.POST.get("body", ""))
     elif action == "slot":
         from django.utils.dateparse import parse_datetime
@@ -205,6 +196,6 @@ def desk_action(request):
         else:
             if starts.tzinfo is None:
                 starts = make_aware(starts, get_current_timezone())
-            _do(request, services.slot_publish, "时段已发布", starts_at=starts, mode=request.POST.get("mode", ""),
-                place=request.POST.get("place", ""))
+            call_with_message(request, services.slot_publish, "时段已发布", starts_at=starts,
+                              mode=request.POST.get("mode", ""), place=request.POST.get("place", ""))
     return redirect("wellbeing:console")
