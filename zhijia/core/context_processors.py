@@ -18,6 +18,10 @@ def _entries(entries, role):
     return out
 
 
+# The worker's bottom tab bar holds home and these four; every entry stays on the home page's tiles.
+WORKER_TABS = ("stations_map", "benefits", "w_appeals", "members_card")
+
+
 def site(request) -> dict:
     user = getattr(request, "user", None)
     role = getattr(user, "role", None)
@@ -26,4 +30,11 @@ def site(request) -> dict:
         "IS_DEMO": settings.DEMO_ALLOWED,
         "staff_nav": _entries(STAFF_NAV, role) if getattr(user, "is_union_staff", False) else [],
         "worker_nav": _entries(WORKER_NAV, role),
+        "worker_tabs": _worker_tabs(role),
     }
+
+
+def _worker_tabs(role) -> list[dict]:
+    entries = {e["key"]: e for e in _entries(WORKER_NAV, role)}
+    tabs = [{"key": "home", "label": gettext("首页"), "url": reverse("core:worker_home")}]
+    return tabs + [entries[k] for k in WORKER_TABS if k in entries]

@@ -28,3 +28,9 @@ def test_pages_are_chinese_by_default_and_english_on_request(db, client):
 
     assert "工作人员登录" in chinese
     assert "Staff sign-in" in english and "工作人员登录" not in english
+
+
+def test_an_english_browser_still_gets_chinese_until_it_chooses(db, client):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+
+    assert "工作人员登录" in page
