@@ -1,3 +1,5 @@
+from functools import lru_cache
+
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -5,6 +7,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from zhijia.core.views_support import worker_page
+
+
+@lru_cache(maxsize=4)
+def _redis_client(url: str):
+    """One client (and so one connection pool) per URL for the life of the process, not a new connection per probe."""
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
 @never_cache
@@ -19,9 +29,7 @@ def healthz(request):
         checks["database"] = f"error: {exc.__class__.__name__}"
     if settings.REDIS_URL:
         try:
-            import redis
-
-            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+            _redis_client(settings.REDIS_URL).ping()
             checks["redis"] = "ok"
         except Exception as exc:  # noqa: BLE001
             checks["redis"] = f"error: {exc.__class__.__name__}"

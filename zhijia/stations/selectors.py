@@ -293,6 +293,27 @@ def visit_heat(*, user, days: int = 90) -> list[dict]:
 # --- Coverage gaps ----------------------------------------------------------------------------------------------------
 
 
+def _open_station_grid(reach_m: float):
+    """A test "is any open station within reach_m of this point?" over one read of every open station's position.
+
+    Stations go into buckets of a latitude/longitude grid at least reach_m wide everywhere in China (the longitude
+    step is sized at 55°N, north of Mohe), so every station within reach of a point lies in the point's bucket or
+    one of its eight neighbours; those are checked by great-circle distance, the same as nearest_hits measures.
+    """
+    lat_step = reach_m / 111_320.0
+    lng_step = reach_m / (111_320.0 * math.cos(math.radians(55.0)))
+    buckets: dict[tuple[int, int], list[tuple[float, float]]] = {}
+    for lat, lng in Station.objects.filter(status=StationStatus.OPEN).values_list("lat", "lng"):
+        buckets.setdefault((math.floor(lat / lat_step), math.floor(lng / lng_step)), []).append((lat, lng))
+
+    def within_reach(lat: float, lng: float) -> bool:
+        bi, bj = math.floor(lat / lat_step), math.floor(lng / lng_step)
+        return any(geo.haversine_m(lat, lng, slat, slng) <= reach_m
+                   for di in (-1, 0, 1) for dj in (-1, 0, 1) for slat, slng in buckets.get((bi + di, bj + dj), ()))
+
+    return within_reach
+
+
 def coverage_gaps(*, user, reach_m: float | None = None, days: int = 90, limit: int = 200) -> dict:
     """Where gig workers are and no open station is within walking reach, ranked by how many workers are there.
 
@@ -323,12 +344,11 @@ def coverage_gaps(*, user, reach_m: float | None = None, days: int = 90, limit: 
               .values_list("user_id", "user__worker__id", "station__lat", "station__lng").distinct())
     for user_id, worker_id, slat, slng in visits:
         people.setdefault(geo.cell_of(slat, slng, res), set()).add(f"w{worker_id}" if worker_id else f"u{user_id}")
-    no_filter = NearestFilters()
+    within_reach = _open_station_grid(reach)
     gaps, covered_workers = [], 0
     for cell, who in people.items():
         clat, clng = geo.cell_centre(cell)
-        hit = nearest_hits(clat, clng, filters=no_filter, limit=1, max_distance_m=reach)
-        if hit:
+        if within_reach(clat, clng):
             covered_workers += len(who)
             continue
         gaps.append({"cell": geo.cell_name(cell), "lat": round(clat, 6), "lng": round(clng, 6),

@@ -134,3 +134,12 @@ def test_nearest_is_sorted_with_distances_and_respects_filters(fangshan_staff, m
     assert found[1].distance_m == pytest.approx(1112, abs=2)
     pumps = selectors.station_nearest(lat=39.7353, lng=116.1392, amenities=["microwave", "tyre_pump"], limit=5)
     assert [s.id for s in pumps] == [far.id]
+
+
+@pytest.mark.django_db
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lat=st.floats(39.55, 39.95), lng=st.floats(115.9, 116.4), reach=st.sampled_from([50.0, 300.0, 800.0, 5000.0]))
+def test_coverage_reach_test_agrees_with_the_nearest_search(city_stations, lat, lng, reach):
+    within_reach = selectors._open_station_grid(reach)
+    hit = selectors.nearest_hits(lat, lng, filters=selectors.NearestFilters(), limit=1, max_distance_m=reach)
+    assert within_reach(lat, lng) == bool(hit)
