@@ -21,6 +21,7 @@ from zhijia.wellbeing.schemas import (
     CounsellorConsultationOut,
     CounsellorIn,
     CounsellorOut,
+    CounsellorStationIn,
     CrisisFlagOut,
     MarkIn,
     NoteIn,
@@ -88,7 +89,13 @@ def assessment_share(request, assessment_id: int, payload: ShareIn):
 @router.post("/counsellors", response={201: CounsellorOut}, summary="登记心理咨询师")
 def counsellor_register(request, payload: CounsellorIn):
     data = payload.dict()
-    return 201, services.counsellor_register(request.user, union_id=data.pop("union"), **data)
+    return 201, services.counsellor_register(request.user, union_id=data.pop("union"), station_id=data.pop("station"),
+                                             **data)
+
+
+@router.patch("/counsellors/{counsellor_id}", response=CounsellorOut, summary="调整咨询师所驻心灵驿站")
+def counsellor_station_set(request, counsellor_id: int, payload: CounsellorStationIn):
+    return services.counsellor_station_set(request.user, counsellor_id=counsellor_id, station_id=payload.station)
 
 
 @router.get("/slots", response=list[SlotOut], summary="可预约时段")

@@ -1,5 +1,5 @@
-"""Demo wellbeing data: the 219 volunteer counsellors of the postal union's mind stations (page 4), one municipal
-duty counsellor (login `xinli`), a fortnight of slots, and six months of assessments, bookings, quick consultations
+"""Demo wellbeing data: the 219 volunteer counsellors of the postal union's twelve mind stations (page 4; the stations
+are put in the stations registry), one municipal duty counsellor (login `xinli`), a fortnight of slots, and six months of assessments, bookings, quick consultations
 and crisis flags from the demo workers. Idempotent: skipped when the counsellors exist."""
 
 from __future__ import annotations
@@ -21,7 +21,34 @@ from zhijia.wellbeing.scales import SCALES
 
 N_VOLUNTEER_COUNSELLORS = 219
 BRANCHES = ["东城", "西城", "朝阳", "海淀", "丰台", "石景山", "房山", "通州", "顺义", "昌平", "大兴", "邮区中心局"]
+BRANCH_DISTRICTS = {"东城": "110101", "西城": "110102", "朝阳": "110105", "海淀": "110108", "丰台": "110106",
+                    "石景山": "110107", "房山": "110111", "通州": "110112", "顺义": "110113", "昌平": "110114",
+                    "大兴": "110115", "邮区中心局": "110106"}
 QUALIFICATIONS = ["国家二级心理咨询师", "国家三级心理咨询师", "心理健康指导师", "EAP员工帮助计划咨询师", "社会工作师"]
+
+
+def _mind_stations(postal: Union, city: Union) -> dict:
+    """The postal union's mind station in each branch and the federation's own, in the stations registry (created
+    through its service, so they are on the workers' map), by branch name."""
+    from zhijia.stations.geo import DISTRICT_CENTRES
+    from zhijia.stations.models import Station, StationKind
+    from zhijia.stations.services import station_create
+
+    admin = User.objects.filter(role=Role.MUNICIPAL_ADMIN, union=city).order_by("pk").first()
+    weekdays = {"weekly": {d: [["09:00", "21:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat")}}
+    plan = [(branch, postal, f"北京邮政{branch}职工心灵驿站", code) for branch, code in BRANCH_DISTRICTS.items()]
+    plan.append(("市总", city, "北京市总工会职工心灵驿站", "110102"))
+    found = {}
+    for i, (branch, union, name, code) in enumerate(plan):
+        station = Station.objects.filter(union=union, name=name, kind=StationKind.MIND_STATION).first()
+        if station is None:
+            district, lat, lng = DISTRICT_CENTRES[code]
+            station = station_create(admin, union_id=union.pk, name=name, kind=StationKind.MIND_STATION,
+                                     address=f"北京市{district}{branch}邮政中心{3 + i % 5}层", lat=lat + 0.004 * (i % 3),
+                                     lng=lng - 0.005 * (i % 4), opening_hours=weekdays, amenities=[],
+                                     contact_phone=f"010-6{i:03d}2351")
+        found[branch] = station
+    return found
 
 
 @transaction.atomic
@@ -44,16 +71,19 @@ def seed(stdout, options) -> None:
                       display_name="市总心理援助值班咨询师"))
     User.objects.bulk_create(users, ignore_conflicts=True)
     by_name = {u.username: u for u in User.objects.filter(username__in=[u.username for u in users])}
+    stations = _mind_stations(postal, city)
     counsellors = []
     for i in range(1, N_VOLUNTEER_COUNSELLORS + 1):
         u = by_name[f"xl{i:04d}"]
+        station = stations[BRANCHES[i % len(BRANCHES)]]
         counsellors.append(Counsellor(
             user=u, union=postal, name=u.display_name, qualifications=rnd.choice(QUALIFICATIONS),
             languages=rnd.choice(["普通话", "普通话", "普通话,英语", "普通话,粤语"]),
-            station_place=f"北京邮政{BRANCHES[i % len(BRANCHES)]}职工心灵驿站"))
+            station=station, station_place=f"{station.name}（{station.address}）"[:120]))
+    station = stations["市总"]
     counsellors.append(Counsellor(user=by_name["xinli"], union=city, name="市总心理援助值班咨询师",
-                                  qualifications="国家二级心理咨询师", volunteer=False,
-                                  station_place="北京市总工会职工心灵驿站"))
+                                  qualifications="国家二级心理咨询师", volunteer=False, station=station,
+                                  station_place=f"{station.name}（{station.address}）"[:120]))
     Counsellor.objects.bulk_create(counsellors, ignore_conflicts=True)
     counsellors = list(Counsellor.objects.order_by("pk"))
     now = timezone.now().replace(minute=0, second=0, microsecond=0)

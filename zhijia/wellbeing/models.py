@@ -63,15 +63,17 @@ class CrisisFlag(models.Model):
 
 
 class Counsellor(models.Model):
-    """A (mostly volunteer) counsellor. The mind station is the union that runs it plus a free-text place until the
-    stations registry can be linked."""
+    """A (mostly volunteer) counsellor, usually of a mind station (职工心灵驿站) in the stations registry: in-person
+    slots take the station's name and address as their place, and workers can find it on the stations map."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="counsellor")
     union = models.ForeignKey("orgs.Union", verbose_name="所属工会", on_delete=models.PROTECT, related_name="+")
     name = models.CharField("姓名", max_length=60)
     qualifications = models.CharField("资质", max_length=200, blank=True)
     languages = models.CharField("语言", max_length=100, default="普通话")
-    station_place = models.CharField("心灵驿站", max_length=120, blank=True)
+    station = models.ForeignKey("stations.Station", verbose_name="心灵驿站", on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="counsellors", limit_choices_to={"kind": "mind_station"})
+    station_place = models.CharField("面谈地点", max_length=120, blank=True)
     volunteer = models.BooleanField("志愿者", default=True)
     active = models.BooleanField("在岗", default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -38,7 +38,12 @@ class CounsellorIn(Schema):
     qualifications: str = ""
     languages: str = "普通话"
     station_place: str = ""
+    station: int | None = Field(None, description="所服务的职工心灵驿站（站点编号 id，类型须为心灵驿站）")
     volunteer: bool = True
+
+
+class CounsellorStationIn(Schema):
+    station: int | None = Field(..., description="职工心灵驿站 id；null 表示不再驻站")
 
 
 class CounsellorOut(Schema):
@@ -47,6 +52,7 @@ class CounsellorOut(Schema):
     qualifications: str
     languages: str
     station_place: str
+    station: int | None = Field(None, alias="station_id")
     union: str = Field(..., alias="union.name")
 
 

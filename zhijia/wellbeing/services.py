@@ -177,13 +177,35 @@ def crisis_flags_escalate(*, now: dt.datetime | None = None) -> int:
 # --- Counsellors and slots ---------------------------------------------------------------------------------------
 
 @transaction.atomic
+def _mind_station(actor, station_id: int):
+    """A mind station of the stations registry that the actor may staff: open or suspended, kind mind_station, run
+    by a union in the actor's subtree."""
+    from zhijia.stations.models import Station, StationKind
+
+    station = Station.objects.select_related("union").filter(pk=station_id).first()
+    if station is None or not in_scope(actor, station.union):
+        raise ValidationFailed.field("station", "驿站不存在或不在管辖范围内")
+    if station.kind != StationKind.MIND_STATION:
+        raise ValidationFailed.field("station", f"“{station.name}”不是职工心灵驿站")
+    return station
+
+
+def _station_place(station) -> str:
+    return f"{station.name}（{station.address}）"[:120]
+
+
 def counsellor_register(actor, *, username: str, name: str, union_id: int, qualifications: str = "",
-                        languages: str = "普通话", station_place: str = "", volunteer: bool = True) -> Counsellor:
-    """Union staff register a counsellor in their subtree; the counsellor gets a console account (role reviewer)."""
+                        languages: str = "普通话", station_place: str = "", volunteer: bool = True,
+                        station_id: int | None = None) -> Counsellor:
+    """Union staff register a counsellor in their subtree; the counsellor gets a console account (role reviewer).
+    With `station_id` the counsellor serves that mind station and in-person slots default to its address."""
     require_staff(actor, roles=(Role.MUNICIPAL_ADMIN, Role.DISTRICT_STAFF, Role.GRASSROOTS_STAFF))
     union = Union.objects.filter(pk=union_id).first()
     if union is None or not in_scope(actor, union):
         raise ValidationFailed.field("union", "工会不存在或不在管辖范围内")
+    station = _mind_station(actor, station_id) if station_id else None
+    if station is not None and not station_place:
+        station_place = _station_place(station)
     if not name.strip():
         raise ValidationFailed.field("name", "请填写姓名")
     user = User.objects.filter(username=username).first()
@@ -194,8 +216,26 @@ def counsellor_register(actor, *, username: str, name: str, union_id: int, quali
     if Counsellor.objects.filter(user=user).exists():
         raise Conflict("该账号已是咨询师", fields={"username": "该账号已是咨询师"})
     counsellor = Counsellor.objects.create(user=user, union=union, name=name.strip(), qualifications=qualifications,
-                                           languages=languages, station_place=station_place, volunteer=volunteer)
+                                           languages=languages, station=station, station_place=station_place,
+                                           volunteer=volunteer)
     audit_record(actor=actor, action=Action.CREATE, obj=counsellor, union=union)
+    return counsellor
+
+
+@transaction.atomic
+def counsellor_station_set(actor, *, counsellor_id: int, station_id: int | None) -> Counsellor:
+    """Staff move a counsellor in their subtree to another mind station (or none); the in-person place follows."""
+    require_staff(actor, roles=(Role.MUNICIPAL_ADMIN, Role.DISTRICT_STAFF, Role.GRASSROOTS_STAFF))
+    counsellor = Counsellor.objects.select_for_update(of=("self",)).select_related("union").filter(
+        pk=counsellor_id).first()
+    if counsellor is None or not in_scope(actor, counsellor.union):
+        raise NotFound("咨询师不存在或不在管辖范围内")
+    station = _mind_station(actor, station_id) if station_id else None
+    counsellor.station = station
+    counsellor.station_place = _station_place(station) if station else ""
+    counsellor.save(update_fields=["station", "station_place"])
+    audit_record(actor=actor, action=Action.UPDATE, obj=counsellor, union=counsellor.union,
+                 detail={"station": station.pk if station else None})
     return counsellor
 
 
