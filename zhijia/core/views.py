@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from zhijia.core.views_support import worker_page
@@ -35,6 +36,11 @@ def healthz(request):
             checks["redis"] = f"error: {exc.__class__.__name__}"
     healthy = all(v.startswith("ok") for v in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+def favicon(request):
+    """Clients that ask /favicon.ico without reading the page's <link rel="icon"> get the static SVG."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 def home(request):

@@ -60,3 +60,9 @@ def test_seed_demo_refuses_in_production(db, settings):
     settings.DEMO_ALLOWED = False
     with pytest.raises(CommandError):
         call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_favicon_is_served_from_static(db, client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301 and response["Location"].endswith("img/favicon.svg")
