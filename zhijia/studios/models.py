@@ -76,6 +76,12 @@ class InnovationStudio(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def district_name(self) -> str:
+        from zhijia.studios.selectors import district_name
+
+        return district_name(self.region_code)
+
 
 class MemberRole(models.TextChoices):
     LEADER = "leader", "领衔人"

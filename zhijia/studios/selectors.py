@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Case, Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from zhijia.core import regions
@@ -17,6 +17,7 @@ from zhijia.studios.models import (
     AnnualReview,
     Conversion,
     InnovationStudio,
+    MemberRole,
     Patent,
     SpendingEntry,
     StudioLevel,
@@ -75,7 +76,8 @@ def studio_get(*, user, studio_id: int) -> InnovationStudio:
 
 def studio_members(*, user, studio_id: int):
     studio = studio_get(user=user, studio_id=studio_id)
-    return studio.members.select_related("worker").order_by("role", "pk")
+    leader_first = Case(When(role=MemberRole.LEADER, then=Value(0)), default=Value(1))
+    return studio.members.select_related("worker").order_by(leader_first, "role", "pk")
 
 
 def grant_list(*, user, studio_id: int) -> QuerySet[SupportGrant]:

@@ -155,16 +155,17 @@ def _require_level_scope(actor, level: str) -> None:
         raise PermissionDenied(message, fields={"level": message})
 
 
-def _worker_in_scope(actor, worker_id, *, field: str):
-    """The worker behind an admitted membership in the caller's subtree (a studio's people are union members)."""
-    try:
-        worker_id = int(worker_id)
-    except (TypeError, ValueError):
-        raise ValidationFailed.field(field, "职工编号应为整数")
-    membership = (Membership.objects.select_related("worker", "union")
-                  .filter(worker_id=worker_id, status=MembershipStatus.ADMITTED).first())
+def _worker_in_scope(actor, worker, *, field: str):
+    """The worker behind an admitted membership in the caller's subtree (a studio's people are union members),
+    found by worker id or by member number (会员编号, what staff read off the e-card)."""
+    key = str(worker or "").strip()
+    if not key.isdigit():
+        raise ValidationFailed.field(field, "请填写职工编号或会员编号（数字）")
+    members = Membership.objects.select_related("worker", "union").filter(status=MembershipStatus.ADMITTED)
+    membership = (members.filter(member_number=key).first() if len(key) >= 16
+                  else members.filter(worker_id=int(key)).first())
     if membership is None or not in_scope(actor, membership.union):
-        raise ValidationFailed.field(field, "职工不存在，或不是管辖范围内的在会会员")
+        raise ValidationFailed.field(field, f"职工“{key}”不存在，或不是管辖范围内的在会会员")
     return membership.worker
 
 
@@ -253,7 +254,7 @@ def studio_update(actor, *, studio_id: int, address: str | None = None, lat=None
 
 
 @transaction.atomic
-def member_add(actor, *, studio_id: int, worker_id: int, role: str = MemberRole.MEMBER,
+def member_add(actor, *, studio_id: int, worker_id: int | str, role: str = MemberRole.MEMBER,
                joined_on: dt.date | None = None) -> StudioMember:
     studio = _studio_for_write(actor, studio_id, lock=True)
     role = _choice(role, MemberRole, field="role", label="角色")
