@@ -335,7 +335,7 @@ def grant_spend(actor, *, grant_id: int, amount, purpose: str, spent_on: dt.date
     _after_read_hook()
     balance = grant.amount - grant.spent
     if amount > balance:
-        raise ValidationFailed.field("amount", f"超出该笔助推资金余额：余额 {balance:.2f} 元，本次 {amount:.2f} 元",
+        raise ValidationFailed.field("amount", f"超出该笔助推资金余额：余额 {balance:,.2f} 元，本次 {amount:,.2f} 元",
                                      code="overspent")
     entry = SpendingEntry.objects.create(grant=grant, amount=amount, spent_on=spent_on, purpose=purpose,
                                          recorded_by=actor)
