@@ -96,7 +96,8 @@ def seed(stdout, options) -> None:
             leader = people[0] if people else None
             titles = MUNICIPAL_TITLES if level == "municipal" else DISTRICT_TITLES
             suffix = "劳模创新工作室" if level == "municipal" else "职工创新工作室"
-            kwargs.update(name=f"{leader.name if leader else name}{suffix}",
+            # Named after the leader; a district with too few demo members still gets distinct names.
+            kwargs.update(name=f"{leader.name}{suffix}" if leader else f"{name}第{n + 1}{suffix}",
                           leader_worker_id=leader.pk if leader else None, leader_name=leader.name if leader else "待定",
                           leader_title=titles[n % len(titles)])
         studio = services.studio_create(admin, **kwargs)
