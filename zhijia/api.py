@@ -116,6 +116,7 @@ def _register_routers() -> None:
     from zhijia.members.api import router as members_router
     from zhijia.orgs.api import router as orgs_router
     from zhijia.stations.api import router as stations_router
+    from zhijia.studios.api import router as studios_router
     from zhijia.volunteers.api import router as volunteers_router
     from zhijia.wellbeing.api import router as wellbeing_router
 
@@ -131,6 +132,7 @@ def _register_routers() -> None:
     api.add_router("/care", care_router)
     api.add_router("/wellbeing", wellbeing_router)
     api.add_router("/volunteers", volunteers_router)
+    api.add_router("/studios", studios_router)
 
 
 _register_routers()

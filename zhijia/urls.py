@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("zhijia.care.urls")),
     path("", include("zhijia.benefits.urls")),
     path("", include("zhijia.stations.urls")),
+    path("", include("zhijia.studios.urls")),
     path("", include("zhijia.core.urls")),
 ]
 

@@ -3,30 +3,11 @@
 (function () {
   "use strict";
 
-  function readConfig(id) {
-    var el = document.getElementById(id);
-    return el ? JSON.parse(el.textContent) : null;
-  }
-
-  function baseMap(elementId, tileUrl) {
-    // maxZoom on the map itself: with no tile layer (offline) the clusters still need to know it.
-    var map = L.map(elementId, { zoomControl: true, maxZoom: 19, minZoom: 3 });
-    if (tileUrl) {
-      L.tileLayer(tileUrl, { maxZoom: 19, subdomains: "1234" }).addTo(map);
-    }
-    return map;
-  }
-
-  function text(tag, className, value) {
-    var el = document.createElement(tag);
-    if (className) { el.className = className; }
-    if (value !== undefined) { el.textContent = value; }
-    return el;
-  }
-
-  function distanceText(m) {
-    return m < 1000 ? Math.round(m) + " 米" : (m / 1000).toFixed(1) + " 公里";
-  }
+  // Shared with the other map pages (js/map_base.js, loaded first).
+  var readConfig = window.ZhijiaMap.readConfig;
+  var baseMap = window.ZhijiaMap.baseMap;
+  var text = window.ZhijiaMap.text;
+  var distanceText = window.ZhijiaMap.distanceText;
 
   /* ---------------------------------------------------------------- workers' map */
   function workerMap(config) {
