@@ -13,6 +13,7 @@ from zhijia.core.errors import NotFound
 from zhijia.members.models import (
     ApplicationStatus,
     CardRevocation,
+    MemberCard,
     Membership,
     MembershipApplication,
     MembershipStatus,
@@ -173,8 +174,24 @@ def revocations_since(version: int = 0) -> tuple[int, list[CardRevocation]]:
     return latest, rows
 
 
-def revoked_numbers() -> set[str]:
-    return set(CardRevocation.objects.values_list("member_number", flat=True))
+def revocation_version() -> int:
+    return CardRevocation.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+class RevokedSerials:
+    """The revocation list as a container of serials ("<member number>-<generation>"), asked one serial at a time
+    (an indexed lookup), so a verification never loads the whole list."""
+
+    def __contains__(self, serial: object) -> bool:
+        number, _, generation = str(serial).rpartition("-")
+        if not number or not generation.isdigit():
+            return False
+        return CardRevocation.objects.filter(member_number=number, generation=int(generation)).exists()
+
+
+def member_cards(*, membership: Membership) -> list[MemberCard]:
+    """Every card of a membership, newest first (the worker's own page, or staff after membership_get)."""
+    return list(MemberCard.objects.filter(membership=membership).order_by("-generation"))
 
 
 def worker_notices(*, worker: Worker | None, limit: int = 10) -> list[WorkerNotice]:

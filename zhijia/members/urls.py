@@ -13,6 +13,7 @@ urlpatterns = [
     path("m/<int:membership_id>/", views.member_detail, name="member"),
     path("m/<int:membership_id>/leave/", views.member_leave, name="leave"),
     path("m/<int:membership_id>/transfer/", views.member_transfer, name="transfer"),
+    path("m/<int:membership_id>/card/<str:action>/", views.member_card, name="member_card"),
     path("workers/<int:worker_id>/reveal/", views.worker_reveal, name="reveal"),
     path("transfers/", views.transfer_list, name="transfers"),
     path("transfers/<int:transfer_id>/<str:action>/", views.transfer_decide, name="transfer_decide"),

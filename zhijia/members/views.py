@@ -102,7 +102,25 @@ def member_detail(request, membership_id: int):
     return render(request, "members/member.html", {
         "m": m, "history": selectors.membership_history(m.worker), "name": mask_name(m.worker.name),
         "id_number": mask_id_number(m.worker.id_number), "phone": mask_phone(m.worker.phone),
-        "transfers": m.transfers.select_related("from_union", "to_union").order_by("-id")})
+        "transfers": m.transfers.select_related("from_union", "to_union").order_by("-id"),
+        "cards": selectors.member_cards(membership=m), "reissue_reasons": services.REISSUE_REASONS.items()})
+
+
+@staff_page
+@require_POST
+def member_card(request, membership_id: int, action: str):
+    """Staff re-issue (补发) or revoke (注销) a member's e-card."""
+    try:
+        if action == "reissue":
+            card = services.card_reissue(request.user, membership_id=membership_id,
+                                         reason=request.POST.get("reason", ""), note=request.POST.get("note", ""))
+            messages.success(request, f"已补发第{card.generation}张电子会员卡，旧卡已列入注销名单")
+        else:
+            services.card_revoke(request.user, membership_id=membership_id, reason=request.POST.get("reason", ""))
+            messages.success(request, "电子会员卡已注销")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("members:member", membership_id=membership_id)
 
 
 @staff_page
@@ -327,12 +345,28 @@ def join(request):
 @worker_page
 def card(request):
     membership = selectors.member_in_good_standing(request.user)
-    context = {"membership": membership, "districts": _beijing_districts(), "occupations": Occupation.choices}
+    context = {"membership": membership, "districts": _beijing_districts(), "occupations": Occupation.choices,
+               "reissue_reasons": services.REISSUE_REASONS.items()}
     if membership is not None:
-        context["card"] = cards.card_for_membership(membership)
+        current = services.card_current(request.user)
+        context["card"] = cards.card_view(current)
+        context["card_history"] = [c for c in selectors.member_cards(membership=membership) if c.pk != current.pk]
         context["pending_transfer"] = membership.transfers.filter(status=TransferStatus.PENDING).select_related(
             "to_union").first()
     return render(request, "members/card.html", context)
+
+
+@worker_page
+@require_POST
+def card_reissue(request):
+    """The member re-issues their own card (lost phone, QR used by someone else): the old QR is revoked at once."""
+    try:
+        card = services.card_reissue(request.user, reason=request.POST.get("reason", ""),
+                                     note=request.POST.get("note", ""))
+        messages.success(request, f"已补发新卡（第{card.generation}张），旧卡二维码已作废。")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("members_w:card")
 
 
 @worker_page
