@@ -6,7 +6,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from zhijia.core.errors import PermissionDenied
+from zhijia.core.errors import PermissionDenied, ValidationFailed
 from zhijia.core.http import client_ip
 from zhijia.core.pagination import PageNumber
 from zhijia.members import cards, exports, imports, selectors, services
@@ -34,6 +34,7 @@ from zhijia.members.schemas import (
     StatsOut,
     TransferIn,
     TransferOut,
+    UnionChoiceOut,
     WorkerPiiOut,
 )
 
@@ -148,6 +149,15 @@ def routing_rule_update(request, rule_id: int, payload: RoutingRuleIn):
     data = payload.dict()
     return services.routing_rule_save(request.user, rule_id=rule_id, target_union_id=data.pop("target_union"),
                                       **data)
+
+
+@router.get("/union-choices", response=list[UnionChoiceOut],
+            summary="表单可选的工会（按名称、拼音或首字母搜索；scope=本级及下级，target=改派/转入可选的全市工会）")
+def union_choices(request, q: str = "", purpose: str = "scope"):
+    if purpose not in selectors.UNION_PICK_PURPOSES:
+        raise ValidationFailed.field("purpose", "purpose 应为 scope 或 target")
+    found = selectors.union_pick_candidates(user=request.user, purpose=purpose, q=q)[:selectors.UNION_PICK_LIMIT]
+    return [UnionChoiceOut.of(u) for u in found]
 
 
 class MemberFilters(Schema):

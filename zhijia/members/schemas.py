@@ -264,3 +264,16 @@ class StatsOut(Schema):
     by_union: list[dict]
     by_occupation: list[dict]
     joins_by_month: list[dict]
+
+
+class UnionChoiceOut(Schema):
+    id: int
+    name: str
+    level: str
+    level_label: str
+    parent_name: str | None = None
+
+    @staticmethod
+    def of(u) -> UnionChoiceOut:
+        return UnionChoiceOut(id=u.pk, name=u.name, level=u.level, level_label=u.get_level_display(),
+                              parent_name=u.parent.name if u.parent_id else None)

@@ -4,6 +4,7 @@ worker's mobile pages (join, card). Thin: parse the form, call one service or se
 from __future__ import annotations
 
 import json
+import re
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -18,7 +19,7 @@ from zhijia.core.identity import mask_id_number, mask_name, mask_phone
 from zhijia.core.views_support import staff_page, worker_page
 from zhijia.members import cards, exports, imports, routing, selectors, services
 from zhijia.members.models import ApplicationStatus, ImportStatus, RoutingStrategy, TransferStatus
-from zhijia.orgs.models import Occupation, Union
+from zhijia.orgs.models import Occupation
 from zhijia.orgs.selectors import require_staff
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,9 +47,12 @@ def dashboard(request):
 def application_queue(request):
     status = request.GET.get("status", ApplicationStatus.PENDING)
     q = request.GET.get("q", "").strip()
-    page = Paginator(selectors.application_queue(user=request.user, status=status, q=q or None), 50).get_page(
-        request.GET.get("page"))
-    return render(request, "members/queue.html", {"page": page, "status": status, "q": q,
+    picker = union_picker_context(user=request.user, field="union", purpose="scope", label="受理工会",
+                                  picked_id=request.GET.get("union"))
+    page = Paginator(selectors.application_queue(user=request.user, status=status, q=q or None,
+                                                 union_id=picker["picked"].pk if picker["picked"] else None),
+                     50).get_page(request.GET.get("page"))
+    return render(request, "members/queue.html", {"page": page, "status": status, "q": q, "picker": picker,
                                                   "statuses": ApplicationStatus.choices})
 
 
@@ -88,12 +92,15 @@ def application_decide(request, application_id: int, action: str):
 def member_list(request):
     q = request.GET.get("q", "").strip()
     occupation = request.GET.get("occupation") or None
-    qs = selectors.membership_list(user=request.user, q=q or None, occupation=occupation)
+    picker = union_picker_context(user=request.user, field="union", purpose="scope", label="所在工会（含下级）",
+                                  picked_id=request.GET.get("union"))
+    qs = selectors.membership_list(user=request.user, q=q or None, occupation=occupation,
+                                   union_id=picker["picked"].pk if picker["picked"] else None)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = [{"m": m, "name": mask_name(m.worker.name), "id": mask_id_number(m.worker.id_number),
              "phone": mask_phone(m.worker.phone)} for m in page.object_list]
     return render(request, "members/list.html", {"page": page, "rows": rows, "q": q, "occupation": occupation,
-                                                 "occupations": Occupation.choices})
+                                                 "occupations": Occupation.choices, "picker": picker})
 
 
 @staff_page
@@ -132,7 +139,9 @@ def worker_reveal(request, worker_id: int):
 
 @staff_page
 def member_export(request):
+    union = request.GET.get("union", "")
     out, _ = exports.members_export_xlsx(request.user, q=request.GET.get("q") or None,
+                                         union_id=int(union) if union.isdigit() else None,
                                          occupation=request.GET.get("occupation") or None,
                                          unmasked=request.GET.get("unmasked") == "1", ip=client_ip(request))
     return FileResponse(out, as_attachment=True, filename="members.xlsx", content_type=XLSX)
@@ -202,12 +211,10 @@ def import_list(request):
             return redirect("members:import", import_id=item.pk)
         except DomainError as exc:
             error = exc.message
-    scope = require_staff(request.user)
-    unions = Union.objects.filter(path__startswith=scope.path, kind__in=["enterprise", "regional_industry", "park",
-                                                                         "community", "federation"]).order_by(
-        "depth", "name")[:300]
+    picker = union_picker_context(user=request.user, field="union", purpose="scope", label="导入到工会",
+                                  picked_id=request.POST.get("union") or request.GET.get("union"))
     return render(request, "members/imports.html", {
-        "items": selectors.roster_import_list(user=request.user)[:50], "unions": unions, "error": error,
+        "items": selectors.roster_import_list(user=request.user)[:50], "picker": picker, "error": error,
         "max_mb": imports._max_bytes() // (1 << 20)}, status=400 if error else 200)
 
 
@@ -290,6 +297,37 @@ def routing_rules(request):
         "rules": selectors.routing_rules(user=request.user), "strategies": RoutingStrategy.choices,
         "occupations": Occupation.choices, "error": error, "explain": explain, "get": request.GET},
         status=400 if error else 200)
+
+
+_PICKER_FIELD = re.compile(r"^[a-z_]{1,30}$")
+
+
+def union_picker_context(*, user, field: str, purpose: str, label: str, picked_id=None) -> dict:
+    """Context of the shared union picker (members/_union_picker.html) for a form field; `picked_id` preselects."""
+    picked = None
+    if picked_id and str(picked_id).isdigit():
+        picked = selectors.union_pick_candidates(user=user, purpose=purpose).filter(pk=int(picked_id)).first()
+    return {"field": field, "purpose": purpose, "label": label, "picked": picked}
+
+
+@staff_page
+def union_pick(request):
+    """htmx: the union picker. With `pick`: the picker showing that union chosen; with `results`: the matches of
+    the search box; otherwise the empty picker (after "重选")."""
+    field, purpose = request.GET.get("field", ""), request.GET.get("purpose", "scope")
+    if not _PICKER_FIELD.match(field) or purpose not in selectors.UNION_PICK_PURPOSES:
+        return HttpResponse("参数不正确", status=400)
+    label = request.GET.get("label", "工会")[:30]
+    context = {"field": field, "purpose": purpose, "label": label, "picked": None}
+    if request.GET.get("results"):
+        q = request.GET.get(f"{field}_q", "").strip()
+        found = list(selectors.union_pick_candidates(user=request.user, purpose=purpose, q=q)[
+            :selectors.UNION_PICK_LIMIT]) if q else []
+        return render(request, "members/_union_picker_results.html", context | {"found": found, "q": q})
+    if request.GET.get("pick", "").isdigit():
+        context["picked"] = selectors.union_pick_get(user=request.user, purpose=purpose,
+                                                     union_id=int(request.GET["pick"]))
+    return render(request, "members/_union_picker.html", context)
 
 
 @staff_page

@@ -132,9 +132,8 @@ def test_sibling_district_cannot_reissue_or_revoke(member, city, make_staff):
 
 
 def test_expired_card_is_renewed_on_use_and_old_token_says_expired(api_client, member):
-    user, m = member
+    user, _m = member
     card = services.card_current(user)
-    old_token = cards.card_token_for(card)
     MemberCard.objects.filter(pk=card.pk).update(expires_on=timezone.localdate() - dt.timedelta(days=1))
     old_token = cards.card_token_for(MemberCard.objects.get(pk=card.pk))
     renewed = services.card_current(user)
@@ -160,7 +159,7 @@ def test_leaving_revokes_the_card_and_a_legacy_token_without_generation(api_clie
     # A token signed before cards had rows carries no generation: it is generation 1.
     legacy = cards.card_token_sign(member_number=m.member_number, name=m.worker.name, union_name=m.union.name,
                                    expires=dt.date.today() + dt.timedelta(days=30))
-    prefix, body, _ = legacy.split(".")
+    _prefix, body, _ = legacy.split(".")
     payload = json.loads(base64.urlsafe_b64decode(body + "=="))
     assert payload["g"] == 1
     services.membership_leave(user, reason="离职")
