@@ -212,7 +212,7 @@ def transfer_list(request, status: str | None = "pending"):
 @router.post("/transfers", response={201: TransferOut}, summary="申请会员关系转接")
 def transfer_request(request, payload: TransferIn):
     t = services.transfer_request(request.user, membership_id=payload.membership, to_union_id=payload.to_union,
-                                  reason=payload.reason)
+                                  reason=payload.reason, id_number=payload.id_number)
     return 201, TransferOut.of(t)
 
 
@@ -285,13 +285,7 @@ def import_commit(request, import_id: int):
 
 @router.get("/imports/{import_id}/failed-rows", summary="下载未通过校验的行（xlsx，含原因列）")
 def import_failed_rows(request, import_id: int):
-    import tempfile
-    from pathlib import Path
-
-    item = selectors.roster_import_get(user=request.user, import_id=import_id)
-    out = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
-    imports.failed_rows_xlsx(item, Path(out.name))
-    out.seek(0)
+    out, item = exports.roster_failed_rows_export(request.user, import_id=import_id, ip=client_ip(request))
     return FileResponse(out, as_attachment=True, filename=f"import-{item.pk}-failed.xlsx", content_type=XLSX)
 
 

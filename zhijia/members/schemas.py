@@ -93,6 +93,7 @@ class WorkerPiiOut(Schema):
 
 class TransferIn(Schema):
     membership: int | None = None
+    id_number: str | None = Field(None, description="转入方工会按身份证号指明会员（不填 membership 时）")
     to_union: int
     reason: str = Field("", max_length=200)
 

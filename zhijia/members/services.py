@@ -182,6 +182,7 @@ def application_approve(actor, *, application_id: int) -> MembershipApplication:
                                                                            timezone.now())
     application.save(update_fields=["status", "decided_by", "decided_at"])
     ApplicationEvent.objects.create(application=application, actor=actor, kind="approved")
+    _card_issue(actor, membership, generation=1, reason="入会发卡")
     _notify(application.worker, f"您的入会申请已通过，欢迎加入{application.union.name}！会员编号 "
                                 f"{membership.member_number}，电子会员卡已生成。", link="/w/members/card/")
     audit_record(actor=actor, action=Action.APPROVE, obj=application, union=application.union,
@@ -284,10 +285,11 @@ def _sides(actor, transfer: MembershipTransfer) -> tuple[bool, bool]:
 
 
 @transaction.atomic
-def transfer_request(actor, *, membership_id: int | None = None, to_union_id: int,
-                     reason: str = "") -> MembershipTransfer:
+def transfer_request(actor, *, membership_id: int | None = None, to_union_id: int, reason: str = "",
+                     id_number: str | None = None) -> MembershipTransfer:
     """会员关系转接: asked by the member (for their own membership) or by staff of either union. The asking side's
-    confirmation is given by asking; the other side confirms with transfer_confirm."""
+    confirmation is given by asking; the other side confirms with transfer_confirm. The receiving union, which cannot
+    see the member yet, names them by the exact ID number (found through the keyed hash; the request is audited)."""
     if actor.role == Role.WORKER:
         membership = (Membership.objects.select_for_update().select_related("union", "worker")
                       .filter(worker__user=actor, status=MembershipStatus.ADMITTED).first())
@@ -295,8 +297,16 @@ def transfer_request(actor, *, membership_id: int | None = None, to_union_id: in
             raise NotFound("没有可转接的会籍")
     else:
         require_staff(actor, roles=REVIEW_ROLES)
-        membership = (Membership.objects.select_for_update().select_related("union", "worker")
-                      .filter(pk=membership_id, status=MembershipStatus.ADMITTED).first())
+        qs = Membership.objects.select_for_update().select_related("union", "worker")
+        if membership_id is None and id_number:
+            facts = parse_id_number(id_number)
+            qs = qs.filter(worker__id_number_hash=keyed_hash(facts.id_number))
+            if not qs.filter(status=MembershipStatus.ADMITTED).exists():
+                raise ValidationFailed.field("id_number", "该身份证号没有在会的会籍，无法转接"
+                                                          "（未入会的职工请直接申请入会）")
+        else:
+            qs = qs.filter(pk=membership_id)
+        membership = qs.filter(status=MembershipStatus.ADMITTED).first()
     target = Union.objects.filter(pk=to_union_id).first()
     if target is None:
         raise ValidationFailed.field("to_union", "转入工会不存在")
@@ -334,6 +344,7 @@ def _transfer_complete(actor, transfer: MembershipTransfer) -> None:
                                     joined_on=_today(), transferred_from=old)
     new.member_number = member_number_for(new)
     new.save(update_fields=["member_number"])
+    _card_issue(actor, new, generation=1, reason="会员关系转接发卡")
     _cards_revoke_all(actor, old, reason="会员关系转接")
     transfer.status, transfer.new_membership, transfer.completed_at = TransferStatus.COMPLETED, new, timezone.now()
     transfer.save(update_fields=["status", "new_membership", "completed_at"])

@@ -6,6 +6,7 @@ app_name = "members"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("applications/", views.application_queue, name="queue"),
+    path("applications/new/", views.application_on_behalf, name="apply_for"),
     path("applications/<int:application_id>/", views.application_detail, name="application"),
     path("applications/<int:application_id>/<str:action>/", views.application_decide, name="decide"),
     path("list/", views.member_list, name="list"),

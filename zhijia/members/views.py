@@ -57,6 +57,31 @@ def application_queue(request):
 
 
 @staff_page
+def application_on_behalf(request):
+    """代办入会: a hotline agent or union staff files the application for a worker (on the phone, at a desk)."""
+    require_staff(request.user, roles=services.APPLY_FOR_OTHERS_ROLES)
+    form, error, error_fields = {}, None, {}
+    if request.method == "POST":
+        form = request.POST.dict()
+        try:
+            a = services.application_submit(
+                request.user, name=form.get("name", ""), id_number=form.get("id_number", ""),
+                phone=form.get("phone", ""), occupation=form.get("occupation", ""),
+                work_region_code=form.get("street") or form.get("district") or None,
+                employer_credit_code=form.get("employer_credit_code") or None,
+                employer_credit_code_confirmed=form.get("credit_confirmed") == "1",
+                employer_name=form.get("employer_name", ""), home_region_code=form.get("home_district") or None)
+            messages.success(request, f"已代为提交入会申请 {a.pk}：{a.worker.name} → {a.union.name}。"
+                                      f"{a.routing_reason}")
+            return redirect("members:apply_for")
+        except DomainError as exc:
+            error, error_fields = exc.message, exc.fields
+    return render(request, "members/apply_for.html", {
+        "form": form, "error": error, "error_fields": error_fields, "occupations": Occupation.choices,
+        "districts": _beijing_districts()}, status=400 if error else 200)
+
+
+@staff_page
 def application_detail(request, application_id: int):
     application = selectors.application_get(user=request.user, application_id=application_id)
     return render(request, "members/application.html", {
@@ -173,13 +198,27 @@ def member_transfer(request, membership_id: int):
 
 @staff_page
 def transfer_list(request):
+    if request.method == "POST":
+        # The receiving union asks to take a member in, naming them by ID number.
+        to = request.POST.get("to_union", "")
+        try:
+            services.transfer_request(request.user, id_number=request.POST.get("id_number", ""),
+                                      to_union_id=int(to) if to.isdigit() else 0,
+                                      reason=request.POST.get("reason", ""))
+            messages.success(request, "已申请转入，待转出方工会确认")
+            return redirect("members:transfers")
+        except DomainError as exc:
+            messages.error(request, exc.message)
     status = request.GET.get("status", TransferStatus.PENDING)
     transfers = list(selectors.transfer_list(user=request.user, status=status or None)[:200])
     scope = require_staff(request.user)
     rows = [{"t": t, "name": mask_name(t.membership.worker.name), "from_side": scope.contains(t.from_union),
              "to_side": scope.contains(t.to_union)} for t in transfers]
-    return render(request, "members/transfers.html", {"rows": rows, "status": status,
-                                                      "statuses": TransferStatus.choices})
+    picker = union_picker_context(user=request.user, field="to_union", purpose="scope", label="转入本级或下级工会",
+                                  picked_id=request.POST.get("to_union"))
+    return render(request, "members/transfers.html", {"rows": rows, "status": status, "picker": picker,
+                                                      "statuses": TransferStatus.choices},
+                  status=400 if request.method == "POST" else 200)
 
 
 @staff_page
@@ -248,13 +287,7 @@ def import_commit(request, import_id: int):
 
 @staff_page
 def import_failed_rows(request, import_id: int):
-    import tempfile
-    from pathlib import Path
-
-    item = selectors.roster_import_get(user=request.user, import_id=import_id)
-    out = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
-    imports.failed_rows_xlsx(item, Path(out.name))
-    out.seek(0)
+    out, item = exports.roster_failed_rows_export(request.user, import_id=import_id, ip=client_ip(request))
     return FileResponse(out, as_attachment=True, filename=f"import-{item.pk}-failed.xlsx", content_type=XLSX)
 
 
@@ -367,7 +400,7 @@ def join(request):
                 work_region_code=region or None, employer_credit_code=form.get("employer_credit_code") or None,
                 employer_credit_code_confirmed=form.get("credit_confirmed") == "1",
                 employer_name=form.get("employer_name", ""), lat=lat if not region else None,
-                lng=lng if not region else None)
+                lng=lng if not region else None, home_region_code=form.get("home_district") or None)
             return redirect("members_w:join")
         except ValueError:
             error = "位置坐标不正确"
