@@ -243,6 +243,8 @@ def import_list(request):
         upload = request.FILES.get("file")
         union = request.POST.get("union", "")
         try:
+            if not union.isdigit():
+                raise services.ValidationFailed.field("union", "请先搜索并选择要导入到的工会")
             if upload is None:
                 raise services.ValidationFailed.field("file", "请选择要上传的文件")
             item = imports.roster_import_create(request.user, union_id=int(union) if union.isdigit() else 0,

@@ -63,3 +63,34 @@ def test_member_reissues_their_card_on_the_phone(browser_page, city, make_worker
     assert "（第2张）" in page.inner_text("#card-state") and page.get_attribute("img.qr", "src") != first_qr
     assert "已补发新卡，本卡作废" in page.inner_text("#card-state")
     screenshot(page, "members_card_after_reissue")
+
+
+def test_console_forms_show_the_picker(browser_page, city, make_staff, make_worker_user):
+    """Each changed console page, as staff see it (screenshots under var/screenshots/)."""
+    from zhijia.members.tests.factories import apply
+
+    page = browser_page
+    base = page.base_url
+    staff = make_staff("fangshan", city.fangshan)
+    make_worker_user(182, union=city.couriers)
+    a = apply(staff, 183)
+    page.goto(f"{base}/accounts/login/?next=/console/members/applications/")
+    page.fill("input[name=username]", "fangshan")
+    page.fill("input[name=password]", "pw-12345678")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/members/applications/")
+    pages = {"queue": "/console/members/applications/", "application": f"/console/members/applications/{a.pk}/",
+             "imports": "/console/members/imports/", "rules": "/console/members/rules/",
+             "list": f"/console/members/list/?union={city.couriers.pk}", "transfers": "/console/members/transfers/",
+             "apply_for": "/console/members/applications/new/"}
+    for name, url in pages.items():
+        page.goto(base + url)
+        if name == "transfers":
+            page.click("#transfer-in summary")
+        if name == "application":
+            page.fill("input[name=union_q]", "chengguan")
+            page.wait_for_selector("#picker-union .picker-option")
+        if name != "apply_for":
+            assert page.locator(".union-picker").count() >= 1, name
+        screenshot(page, f"members_{name}")
+    assert city.couriers.name in page.goto(base + pages["list"]).text()

@@ -85,3 +85,10 @@ def test_api_union_choices(api_client, city, fangshan):
                                                {"q": "街道", "purpose": "target"}).json()]
     assert set(names) == {city.chengguan.name, city.zhongguancun.name}
     assert api_client.get("/api/v1/members/union-choices", {"purpose": "all"}).status_code == 400
+
+
+def test_import_without_a_picked_union_names_the_field(client, city, fangshan):
+    import io
+
+    r = client.post("/console/members/imports/", {"union": "", "file": io.BytesIO(b"x")})
+    assert r.status_code == 400 and "请先搜索并选择要导入到的工会" in r.content.decode()
