@@ -92,3 +92,24 @@ def test_import_without_a_picked_union_names_the_field(client, city, fangshan):
 
     r = client.post("/console/members/imports/", {"union": "", "file": io.BytesIO(b"x")})
     assert r.status_code == 400 and "请先搜索并选择要导入到的工会" in r.content.decode()
+
+
+def test_picker_queries_do_not_grow_with_the_matches(api_client, city, fangshan, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zhijia.orgs.models import Kind, Level, Union
+    from zhijia.orgs.services import _insert
+
+    api_client.as_user(fangshan)
+    with CaptureQueriesContext(connection) as few:
+        assert len(api_client.get("/api/v1/members/union-choices", {"q": "社区"}).json()) == 1
+    for i in range(8):
+        _insert(Union(parent=city.chengguan, name=f"第{i}社区工会", level=Level.COMMUNITY, kind=Kind.COMMUNITY,
+                      region_code="110111001001"))
+    with CaptureQueriesContext(connection) as many:
+        assert len(api_client.get("/api/v1/members/union-choices", {"q": "社区"}).json()) == 9
+    assert len(many) == len(few)
+    with CaptureQueriesContext(connection) as page:
+        assert _results(client, "社区").count("picker-option") == 9
+    assert len(page) <= len(few) + 4  # session, user, scope, the one search query
