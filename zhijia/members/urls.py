@@ -25,5 +25,6 @@ urlpatterns = [
     path("imports/<int:import_id>/failed-rows/", views.import_failed_rows, name="import_failed"),
     path("rules/", views.routing_rules, name="rules"),
     path("scan/", views.scan, name="scan"),
+    path("scan/sw.js", views.scan_service_worker, name="scan_sw"),
     path("unions/pick/", views.union_pick, name="union_pick"),
 ]

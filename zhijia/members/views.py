@@ -370,6 +370,18 @@ def scan(request):
     return render(request, "members/scan.html", {})
 
 
+def scan_service_worker(request):
+    """The scan page's service worker, served under the page's path so its scope covers the page (no personal data:
+    the same file for everyone)."""
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("js/members-scan-sw.js")
+    with open(path, encoding="utf-8") as fh:
+        response = HttpResponse(fh.read(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
 # --- Worker pages -------------------------------------------------------------------------------------------------
 
 

@@ -132,3 +132,24 @@ def test_camera_reads_the_qr_and_the_card_is_verified(live_server, city, make_st
         finally:
             context.close()
             browser.close()
+
+
+def test_the_scan_page_opens_and_verifies_with_no_network(browser_page, city, make_staff, card_tokens):
+    """A scanner at a gate: the page was opened once online; later, offline, it still opens and verifies."""
+    old, new = card_tokens
+    page = browser_page
+    make_staff("fangshan", city.fangshan)
+    _sign_in(page, page.base_url)
+    page.wait_for_selector("#offline-status:has-text('离线验证已就绪')")
+    page.wait_for_selector("#page-offline:has-text('本页已存入本机')")
+    page.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#verify-form")
+    page.wait_for_selector("#offline-status:has-text('当前离线')")
+    page.fill("#token", old)
+    page.click("#verify-submit")
+    page.wait_for_selector("#verify-result[data-answered-by=offline][data-status=revoked]")
+    screenshot(page, "members_scan_page_offline")
+    page.fill("#token", new)
+    page.click("#verify-submit")
+    page.wait_for_selector("#verify-result[data-answered-by=offline][data-status=valid]")

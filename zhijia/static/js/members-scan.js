@@ -225,6 +225,21 @@ function scanner() {
   });
 }
 
+/* The page itself offline: a service worker keeps it and the files it loaded (see members-scan-sw.js). */
+function keepPageOffline() {
+  const note = document.getElementById("page-offline");
+  if (!("serviceWorker" in navigator) || !note) return;
+  navigator.serviceWorker.addEventListener("message", (e) => {
+    if (e.data && e.data.cached) note.textContent = "本页已存入本机，断网时也能打开。";
+  });
+  navigator.serviceWorker.register(note.dataset.sw, { scope: note.dataset.scope }).then(() =>
+    navigator.serviceWorker.ready).then((reg) => {
+    const files = performance.getEntriesByType("resource").map((r) => r.name)
+      .filter((u) => u.startsWith(location.origin + "/static/"));
+    reg.active.postMessage({ cache: [location.pathname].concat(files) });
+  }).catch(() => { note.textContent = "此浏览器不能离线保存本页。"; });
+}
+
 function init() {
   const form = document.getElementById("verify-form");
   if (!form) return;
@@ -240,6 +255,7 @@ function init() {
     verify(document.getElementById("token").value.trim());
   });
   scanner();
+  keepPageOffline();
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
