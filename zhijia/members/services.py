@@ -554,6 +554,8 @@ def card_revoke(actor, *, membership_id: int, reason: str) -> CardRevocation:
     if exists is None or not in_scope(actor, exists.union) or not exists.member_number:
         raise NotFound("会籍不存在")
     membership = Membership.objects.select_for_update(of=("self",)).select_related("union").get(pk=membership_id)
+    if membership.status != MembershipStatus.ADMITTED:
+        raise Conflict("该会员已不在会，会员卡已随退会或转出注销", code="not_admitted")
     latest = MemberCard.objects.select_for_update().filter(membership=membership).order_by("-generation").first()
     if latest is None:
         latest = _card_issue(actor, membership, generation=1, reason="入会发卡")

@@ -173,6 +173,9 @@ def test_reissue_of_a_left_member_is_refused(member, city, make_staff):
     staff = make_staff("fangshan", city.fangshan)
     with pytest.raises(Conflict):
         services.card_reissue(staff, membership_id=m.pk, reason="lost")
+    with pytest.raises(Conflict):
+        services.card_revoke(staff, membership_id=m.pk, reason="x")
+    assert not MemberCard.objects.filter(membership=m).exists()  # nothing issued for a left member
     with pytest.raises(NotFound):
         services.card_reissue(user, reason="lost")
     with pytest.raises(ValidationFailed):
