@@ -203,7 +203,7 @@ STATIC_ROOT = VAR_DIR / "static"
 # Front-end libraries come from the npm registry at install time (package.json), never from a CDN.
 STATICFILES_DIRS = [BASE_DIR / "zhijia" / "static"]
 _VENDOR = {"htmx": "htmx.org/dist", "leaflet": "leaflet/dist", "markercluster": "leaflet.markercluster/dist",
-           "chartjs": "chart.js/dist", "jsqr": "jsqr/dist"}
+           "chartjs": "chart.js/dist", "jsqr": "jsqr/dist", "noble-ed25519": "@noble/ed25519"}
 STATICFILES_DIRS += [(f"vendor/{prefix}", BASE_DIR / "node_modules" / sub) for prefix, sub in _VENDOR.items()
                      if (BASE_DIR / "node_modules" / sub).exists()]
 STORAGES = {
@@ -259,6 +259,7 @@ LOGGING = {
 MEMBERS_IMPORT_MAX_BYTES = int(os.environ.get("ZHIJIA_MEMBERS_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 CARD_KEYS = os.environ.get("ZHIJIA_CARD_KEYS", "")
 CARD_VALID_DAYS = int(os.environ.get("ZHIJIA_CARD_VALID_DAYS", "365"))
+CARD_REISSUE_DAILY_LIMIT = int(os.environ.get("ZHIJIA_CARD_REISSUE_DAILY_LIMIT", "3"))
 # Stations: the most nearest-search results in one answer; walking reach for coverage (metres); the H3 resolution of
 # the coverage grid; the 七有 pass score (of 10 per item); working days to fix a failed inspection; the key of the
 # check-in QR signatures (empty: derived from SECRET_KEY).

@@ -6,7 +6,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from zhijia.core.errors import NotFound, PermissionDenied
+from zhijia.core.errors import PermissionDenied, ValidationFailed
 from zhijia.core.http import client_ip
 from zhijia.core.pagination import PageNumber
 from zhijia.members import cards, exports, imports, selectors, services
@@ -15,12 +15,15 @@ from zhijia.members.routing import RouteInput, route
 from zhijia.members.schemas import (
     ApplicationIn,
     ApplicationOut,
+    CardOut,
+    CardReissueIn,
     CardVerifyIn,
     CardVerifyOut,
     ImportOut,
     ImportReportOut,
     LeaveIn,
     MemberOut,
+    MyCardOut,
     PublicKeysOut,
     ReasonIn,
     RejectIn,
@@ -31,6 +34,7 @@ from zhijia.members.schemas import (
     StatsOut,
     TransferIn,
     TransferOut,
+    UnionChoiceOut,
     WorkerPiiOut,
 )
 
@@ -147,6 +151,15 @@ def routing_rule_update(request, rule_id: int, payload: RoutingRuleIn):
                                       **data)
 
 
+@router.get("/union-choices", response=list[UnionChoiceOut],
+            summary="表单可选的工会（按名称、拼音或首字母搜索；scope=本级及下级，target=改派/转入可选的全市工会）")
+def union_choices(request, q: str = "", purpose: str = "scope"):
+    if purpose not in selectors.UNION_PICK_PURPOSES:
+        raise ValidationFailed.field("purpose", "purpose 应为 scope 或 target")
+    found = selectors.union_pick_candidates(user=request.user, purpose=purpose, q=q)[:selectors.UNION_PICK_LIMIT]
+    return [UnionChoiceOut.of(u) for u in found]
+
+
 class MemberFilters(Schema):
     union: int | None = None
     status: str | None = "admitted"
@@ -199,7 +212,7 @@ def transfer_list(request, status: str | None = "pending"):
 @router.post("/transfers", response={201: TransferOut}, summary="申请会员关系转接")
 def transfer_request(request, payload: TransferIn):
     t = services.transfer_request(request.user, membership_id=payload.membership, to_union_id=payload.to_union,
-                                  reason=payload.reason)
+                                  reason=payload.reason, id_number=payload.id_number)
     return 201, TransferOut.of(t)
 
 
@@ -219,10 +232,24 @@ def membership_leave(request, payload: LeaveIn):
     return MemberOut.masked(m)
 
 
-@router.post("/{membership_id}/card/revoke", summary="注销电子会员卡")
+@router.post("/{membership_id}/card/revoke", summary="注销电子会员卡（不补发；此后只有工作人员可补发）")
 def card_revoke(request, membership_id: int, payload: ReasonIn):
     r = services.card_revoke(request.user, membership_id=membership_id, reason=payload.reason)
-    return {"member_number": r.member_number, "revocation_version": r.pk}
+    return {"member_number": r.member_number, "serial": r.serial, "revocation_version": r.pk}
+
+
+@router.post("/{membership_id}/card/reissue", response={201: CardOut},
+             summary="补发电子会员卡（旧卡序列号进入注销名单）")
+def card_reissue(request, membership_id: int, payload: CardReissueIn):
+    card = services.card_reissue(request.user, membership_id=membership_id, reason=payload.reason,
+                                 note=payload.note)
+    return 201, CardOut.of(card)
+
+
+@router.get("/{membership_id}/cards", response=list[CardOut], summary="会员的电子会员卡记录（各代卡及状态）")
+def card_history(request, membership_id: int):
+    membership = selectors.membership_get(user=request.user, membership_id=membership_id)
+    return [CardOut.of(c) for c in selectors.member_cards(membership=membership)]
 
 
 @router.get("/imports/template", summary="花名册模板（xlsx）")
@@ -258,13 +285,7 @@ def import_commit(request, import_id: int):
 
 @router.get("/imports/{import_id}/failed-rows", summary="下载未通过校验的行（xlsx，含原因列）")
 def import_failed_rows(request, import_id: int):
-    import tempfile
-    from pathlib import Path
-
-    item = selectors.roster_import_get(user=request.user, import_id=import_id)
-    out = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
-    imports.failed_rows_xlsx(item, Path(out.name))
-    out.seek(0)
+    out, item = exports.roster_failed_rows_export(request.user, import_id=import_id, ip=client_ip(request))
     return FileResponse(out, as_attachment=True, filename=f"import-{item.pk}-failed.xlsx", content_type=XLSX)
 
 
@@ -283,28 +304,39 @@ def card_revocations(request, response: HttpResponse, since: int = 0):
     version, rows = selectors.revocations_since(max(0, since))
     response["Cache-Control"] = "public, max-age=60"
     response["ETag"] = f'"rev-{version}-{since}"'
-    return {"version": version, "since": since, "revoked": [r.member_number for r in rows]}
+    return {"version": version, "since": since, "revoked": [r.serial for r in rows]}
 
 
-@cards_router.post("/verify", response=CardVerifyOut, auth=None, summary="验证电子会员卡")
+@cards_router.post("/verify", response=CardVerifyOut, auth=None, summary="验证电子会员卡（有效/已注销/已过期/被篡改）")
 def card_verify(request, payload: CardVerifyIn):
-    version, _ = selectors.revocations_since(10**18)
-    check = cards.card_token_check(payload.token, revoked=selectors.revoked_numbers())
+    check = cards.card_token_check(payload.token, revoked=selectors.RevokedSerials())
     p = check.payload
     expires = str(p.get("e")) if p.get("e") else None
-    return CardVerifyOut(valid=check.valid, reason=check.reason, member_number=p.get("n"), masked_name=p.get("m"),
-                         union_name=p.get("u"),
+    return CardVerifyOut(valid=check.valid, status=check.status, reason=check.reason, serial=check.serial,
+                         generation=cards.token_generation(p) if p else None, member_number=p.get("n"),
+                         masked_name=p.get("m"), union_name=p.get("u"),
                          expires=f"{expires[:4]}-{expires[4:6]}-{expires[6:]}" if expires else None,
-                         kid=p.get("k"), revocation_version=version)
+                         kid=p.get("k"), revocation_version=selectors.revocation_version())
 
 
-@cards_router.get("/me", summary="我的电子会员卡（令牌与二维码）")
+def _my_card(request) -> MyCardOut:
+    if request.user.role != "worker":
+        raise PermissionDenied("仅限会员本人")
+    card = services.card_current(request.user)
+    history = selectors.member_cards(membership=card.membership)
+    out = CardOut.of(card, with_token=True)
+    return MyCardOut(**out.dict(), history=[CardOut.of(c) for c in history if c.pk != card.pk])
+
+
+@cards_router.get("/me", response=MyCardOut, summary="我的电子会员卡（令牌、二维码、状态和历次补发）")
 def card_mine(request):
-    membership = selectors.member_in_good_standing(request.user)
-    if membership is None:
-        if request.user.role != "worker":
-            raise PermissionDenied("仅限会员本人")
-        raise NotFound("您还不是在会会员")
-    card = cards.card_for_membership(membership)
-    return {"token": card["token"], "qr_svg": card["qr"], "member_number": card["member_number"],
-            "masked_name": card["masked_name"], "union_name": card["union_name"], "expires": card["expires"]}
+    """Issues the first card on first use, renews an expired one; a revoked card comes back without a token."""
+    return _my_card(request)
+
+
+@cards_router.post("/me/reissue", response={201: MyCardOut}, summary="本人补发电子会员卡（手机丢失、二维码泄露）")
+def card_mine_reissue(request, payload: CardReissueIn):
+    if request.user.role != "worker":
+        raise PermissionDenied("仅限会员本人")
+    services.card_reissue(request.user, reason=payload.reason, note=payload.note)
+    return 201, _my_card(request)

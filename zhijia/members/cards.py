@@ -1,14 +1,17 @@
 """电子会员卡: a compact Ed25519-signed token carried in a QR code, verifiable offline with the published public key.
 
 Token: "ZJC1." + base64url(payload JSON) + "." + base64url(signature over the first two parts). The payload holds the
-member number (n), the masked name (m), the union's name (u), the expiry as a date (e, YYYYMMDD), the issue time
-(i, unix seconds) and the key id (k). Nothing else about the person is in it.
+member number (n), the card's generation (g; absent in tokens signed before re-issue existed, which are generation 1),
+the masked name (m), the union's name (u), the expiry as a date (e, YYYYMMDD), the issue time (i, unix seconds) and the
+key id (k). Nothing else about the person is in it. The card's serial is "<n>-<g>".
 
 Keys: ZHIJIA_CARD_KEYS = "kid:base64(32-byte Ed25519 seed),kid:..." from the environment; the first signs, all verify
 (rotation: put a new key first, keep the old ones until the cards they signed expire). With nothing set (the embedded
 default) one key is generated once and kept in VAR_DIR/card_keys.json (mode 0600).
 
-Revocation: CardRevocation rows; the list's version is its highest id, so a scanner caches it and asks for changes.
+Revocation: CardRevocation rows by serial; the list's version is its highest id, so a scanner caches it and asks for
+changes. A check answers one of: valid, revoked, expired, tampered (bad signature or unreadable), unknown_key,
+not_a_card; the signature is checked first, so a forged token never reads as "revoked" or "expired".
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import datetime as dt
 import json
 import os
 import time
+from collections.abc import Container
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -95,47 +99,81 @@ def public_keys() -> list[dict]:
 
 
 def card_token_sign(*, member_number: str, name: str, union_name: str, expires: dt.date,
-                    issued_at: int | None = None) -> str:
+                    issued_at: int | None = None, generation: int = 1) -> str:
+    """Sign a card. Ed25519 is deterministic: the same card (same fields, same key) always gives the same token."""
     key = card_keys()[0]
-    payload = {"n": member_number, "m": mask_name(name), "u": union_name, "e": int(f"{expires:%Y%m%d}"),
-               "i": int(issued_at if issued_at is not None else time.time()), "k": key.kid}
+    payload = {"n": member_number, "g": int(generation), "m": mask_name(name), "u": union_name,
+               "e": int(f"{expires:%Y%m%d}"), "i": int(issued_at if issued_at is not None else time.time()),
+               "k": key.kid}
     body = _b64e(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
     signed = f"{PREFIX}.{body}"
     return f"{signed}.{_b64e(key.private.sign(signed.encode()))}"
 
 
+class CardStatus:
+    """What a check answers (API field `status`)."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    TAMPERED = "tampered"
+    UNKNOWN_KEY = "unknown_key"
+    NOT_A_CARD = "not_a_card"
+
+
 @dataclass(frozen=True)
 class CardCheck:
-    valid: bool
+    status: str
     reason: str
     payload: dict
 
+    @property
+    def valid(self) -> bool:
+        return self.status == CardStatus.VALID
 
-def card_token_check(token: str, *, today: dt.date | None = None, revoked: set[str] | None = None) -> CardCheck:
-    """Verify signature, key and expiry; `revoked` is the set of revoked member numbers (the scanner's cached list)."""
+    @property
+    def serial(self) -> str | None:
+        return token_serial(self.payload) if self.payload.get("n") else None
+
+
+def token_serial(payload: dict) -> str:
+    return f"{payload.get('n')}-{token_generation(payload)}"
+
+
+def token_generation(payload: dict) -> int:
+    try:
+        return max(1, int(payload.get("g", 1)))
+    except (TypeError, ValueError):
+        return 1
+
+
+def card_token_check(token: str, *, today: dt.date | None = None, revoked: Container[str] | None = None) -> CardCheck:
+    """Verify format, key, signature, revocation and expiry, in that order. `revoked` holds revoked serials
+    ("<member number>-<generation>"): the scanner's cached list, or a lookup in the database on the server."""
     parts = (token or "").strip().split(".")
     if len(parts) != 3 or parts[0] != PREFIX:
-        return CardCheck(False, "不是职工之家电子会员卡", {})
+        return CardCheck(CardStatus.NOT_A_CARD, "不是职工之家电子会员卡", {})
     try:
         payload = json.loads(_b64d(parts[1]))
         signature = _b64d(parts[2])
     except (ValueError, UnicodeDecodeError):
-        return CardCheck(False, "会员卡内容已损坏", {})
+        return CardCheck(CardStatus.TAMPERED, "会员卡内容已损坏或被篡改", {})
     if not isinstance(payload, dict):
-        return CardCheck(False, "会员卡内容已损坏", {})
+        return CardCheck(CardStatus.TAMPERED, "会员卡内容已损坏或被篡改", {})
     key = next((k for k in card_keys() if k.kid == payload.get("k")), None)
     if key is None:
-        return CardCheck(False, "签发密钥未知或已停用", payload)
+        return CardCheck(CardStatus.UNKNOWN_KEY, "签发密钥未知或已停用", {})
     try:
         Ed25519PublicKey.from_public_bytes(key.public_bytes).verify(signature, f"{parts[0]}.{parts[1]}".encode())
     except InvalidSignature:
-        return CardCheck(False, "签名无效，会员卡可能被伪造或篡改", payload)
+        # Nothing of an unsigned payload is shown back: it may say anything.
+        return CardCheck(CardStatus.TAMPERED, "签名无效，会员卡被伪造或篡改", {})
+    if revoked is not None and token_serial(payload) in revoked:
+        return CardCheck(CardStatus.REVOKED, "会员卡已注销（已补发新卡或已退会/转出）", payload)
     today = today or dt.date.today()
     if int(payload.get("e", 0)) < int(f"{today:%Y%m%d}"):
-        return CardCheck(False, "会员卡已过期", payload)
-    if revoked is not None and payload.get("n") in revoked:
-        return CardCheck(False, "会员卡已注销", payload)
-    return CardCheck(True, "有效会员卡", payload)
+        return CardCheck(CardStatus.EXPIRED, "会员卡已过期", payload)
+    return CardCheck(CardStatus.VALID, "有效会员卡", payload)
 
 
 def card_qr_svg(token: str) -> str:
@@ -145,11 +183,20 @@ def card_qr_svg(token: str) -> str:
     return segno.make(token, error="m").svg_data_uri(scale=5, border=2)
 
 
-def card_for_membership(membership) -> dict:
-    """The e-card of an admitted membership: the token, its QR and what the card shows."""
-    expires = dt.date.today() + dt.timedelta(days=settings.CARD_VALID_DAYS)
-    token = card_token_sign(member_number=membership.member_number, name=membership.worker.name,
-                            union_name=membership.union.name, expires=expires)
-    return {"token": token, "qr": card_qr_svg(token), "member_number": membership.member_number,
-            "masked_name": mask_name(membership.worker.name), "union_name": membership.union.name,
-            "expires": expires}
+def card_token_for(card) -> str:
+    """The token of an issued MemberCard (deterministic: the QR does not change between page views)."""
+    membership = card.membership
+    return card_token_sign(member_number=card.member_number, name=membership.worker.name,
+                           union_name=membership.union.name, expires=card.expires_on,
+                           issued_at=int(card.issued_at.timestamp()), generation=card.generation)
+
+
+def card_view(card) -> dict:
+    """What the worker's card page and `/cards/me` show of an issued card: the token and QR only while it is active."""
+    membership = card.membership
+    active = card.status == "active"
+    token = card_token_for(card) if active else None
+    return {"token": token, "qr": card_qr_svg(token) if token else None, "member_number": card.member_number,
+            "serial": card.serial, "generation": card.generation, "status": card.status,
+            "status_label": card.get_status_display(), "masked_name": mask_name(membership.worker.name),
+            "union_name": membership.union.name, "issued_at": card.issued_at, "expires": card.expires_on}

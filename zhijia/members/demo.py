@@ -110,10 +110,27 @@ def seed(stdout, options) -> None:
         _number_new_members()
         created += len(workers)
     pending = _pending_applications(n_members)
+    _demo_cards()
     in_queue = MembershipApplication.objects.filter(status="pending", union__region_code__startswith="110111").count()
     stdout.write(f"  workers and members: {created} new, {Worker.objects.count()} in all; "
                  f"accounts w000001..w{n_workers:06d} (password {DEMO_PASSWORD}); "
                  f"{pending} new pending applications, {in_queue} in 房山's review queue")
+
+
+def _demo_cards() -> None:
+    """w000001..w000003 have opened their e-card; w000002 lost a phone and re-issued it, so the revocation list the
+    scan page caches is not empty. Once only: a membership that has cards is left as it is."""
+    from zhijia.members import services
+    from zhijia.members.models import MemberCard
+
+    for i in (1, 2, 3):
+        user = User.objects.filter(username=f"w{i:06d}").first()
+        membership = Membership.objects.filter(worker__user=user, status=MembershipStatus.ADMITTED).first()
+        if user is None or membership is None or MemberCard.objects.filter(membership=membership).exists():
+            continue
+        services.card_current(user)
+        if i == 2:
+            services.card_reissue(user, reason="lost")
 
 
 def _number_new_members() -> None:

@@ -52,3 +52,20 @@ def members_export_xlsx(actor, *, union_id: int | None = None, status: str | Non
                          "occupation": occupation, "q": bool(q)})
     out.seek(0)
     return out, count
+
+
+def roster_failed_rows_export(actor, *, import_id: int, ip: str | None = None):
+    """The rows of an import that failed their checks, as uploaded (full ID numbers and phones: the uploader must fix
+    them) with a 原因 column. Only the roles that import may download it, and each download is an audited export."""
+    from pathlib import Path
+
+    from zhijia.members import imports
+
+    require_staff(actor, roles=imports.IMPORT_ROLES)
+    item = selectors.roster_import_get(user=actor, import_id=import_id)
+    out = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - handed to the response, closed by it
+    imports.failed_rows_xlsx(item, Path(out.name))
+    audit_record(actor=actor, action=Action.EXPORT, obj=item, union=item.union, ip=ip,
+                 detail={"failed_rows": item.bad_rows, "unmasked": True})
+    out.seek(0)
+    return out, item

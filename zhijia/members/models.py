@@ -331,11 +331,69 @@ class RosterRow(models.Model):
 # --- 电子会员卡 ---------------------------------------------------------------------------------------------------
 
 
-class CardRevocation(models.Model):
-    """A revoked e-card. The list's version is the highest id: a scanner caches the list and asks for what is newer."""
+class CardStatus(models.TextChoices):
+    ACTIVE = "active", "有效"
+    REPLACED = "replaced", "已补发新卡，本卡作废"
+    EXPIRED = "expired", "已过期换发"
+    REVOKED = "revoked", "已注销"
 
-    member_number = models.CharField(max_length=24, unique=True)
+
+class MemberCard(models.Model):
+    """电子会员卡: one issued card of a membership. A card is known by its serial, member number + generation
+    ("1101110000000042-2"); the generation is signed into the QR token, so re-issuing (补发: a lost phone, a QR
+    someone else has used) revokes exactly the old card's serial and the new one stays valid. At most one active
+    card per membership (conditional unique). Tokens signed before cards had rows carry no generation: they are
+    generation 1."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="cards")
+    member_number = models.CharField("会员编号", max_length=24)
+    generation = models.PositiveSmallIntegerField("第几张卡", default=1)
+    status = models.CharField("状态", max_length=16, choices=CardStatus.choices, default=CardStatus.ACTIVE)
+    issued_at = models.DateTimeField("签发时间")
+    expires_on = models.DateField("有效期至")
+    issue_reason = models.CharField("签发原因", max_length=100, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    ended_at = models.DateTimeField("作废时间", null=True, blank=True)
+    end_reason = models.CharField("作废原因", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "电子会员卡"
+        verbose_name_plural = "电子会员卡"
+        ordering = ["membership_id", "-generation"]
+        constraints = [
+            models.UniqueConstraint(fields=["member_number", "generation"], name="member_card_serial_unique"),
+            models.UniqueConstraint(fields=["membership"], condition=Q(status="active"),
+                                    name="member_card_one_active_per_membership"),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+    @property
+    def serial(self) -> str:
+        return card_serial(self.member_number, self.generation)
+
+
+def card_serial(member_number: str, generation: int) -> str:
+    return f"{member_number}-{generation}"
+
+
+class CardRevocation(models.Model):
+    """A revoked e-card, by serial (member number + generation). The list's version is the highest id: a scanner
+    caches the list and asks for what is newer."""
+
+    member_number = models.CharField(max_length=24)
+    generation = models.PositiveSmallIntegerField(default=1)
     reason = models.CharField(max_length=100, blank=True)
     revoked_at = models.DateTimeField(auto_now_add=True)
     revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member_number", "generation"],
+                                               name="card_revocation_serial_unique")]
+
+    @property
+    def serial(self) -> str:
+        return card_serial(self.member_number, self.generation)

@@ -93,6 +93,7 @@ class WorkerPiiOut(Schema):
 
 class TransferIn(Schema):
     membership: int | None = None
+    id_number: str | None = Field(None, description="转入方工会按身份证号指明会员（不填 membership 时）")
     to_union: int
     reason: str = Field("", max_length=200)
 
@@ -188,7 +189,10 @@ class CardVerifyIn(Schema):
 
 class CardVerifyOut(Schema):
     valid: bool
+    status: str = Field(..., description="valid | revoked | expired | tampered | unknown_key | not_a_card")
     reason: str
+    serial: str | None = None
+    generation: int | None = None
     member_number: str | None = None
     masked_name: str | None = None
     union_name: str | None = None
@@ -212,7 +216,43 @@ class PublicKeysOut(Schema):
 class RevocationsOut(Schema):
     version: int
     since: int
-    revoked: list[str]
+    revoked: list[str] = Field(..., description="revoked card serials, '<member number>-<generation>'")
+
+
+class CardReissueIn(Schema):
+    reason: str = Field(..., description="lost | compromised | damaged | other")
+    note: str = Field("", max_length=60)
+
+
+class CardOut(Schema):
+    serial: str
+    member_number: str
+    generation: int
+    status: str
+    status_label: str
+    issued_at: dt.datetime
+    expires: dt.date
+    issue_reason: str
+    end_reason: str
+    token: str | None = None
+    qr_svg: str | None = None
+    masked_name: str | None = None
+    union_name: str | None = None
+
+    @staticmethod
+    def of(card, *, with_token: bool = False) -> CardOut:
+        from zhijia.members import cards
+
+        view = cards.card_view(card) if with_token else {}
+        return CardOut(serial=card.serial, member_number=card.member_number, generation=card.generation,
+                       status=card.status, status_label=card.get_status_display(), issued_at=card.issued_at,
+                       expires=card.expires_on, issue_reason=card.issue_reason, end_reason=card.end_reason,
+                       token=view.get("token"), qr_svg=view.get("qr"), masked_name=view.get("masked_name"),
+                       union_name=view.get("union_name"))
+
+
+class MyCardOut(CardOut):
+    history: list[CardOut] = []
 
 
 class StatsOut(Schema):
@@ -225,3 +265,16 @@ class StatsOut(Schema):
     by_union: list[dict]
     by_occupation: list[dict]
     joins_by_month: list[dict]
+
+
+class UnionChoiceOut(Schema):
+    id: int
+    name: str
+    level: str
+    level_label: str
+    parent_name: str | None = None
+
+    @staticmethod
+    def of(u) -> UnionChoiceOut:
+        return UnionChoiceOut(id=u.pk, name=u.name, level=u.level, level_label=u.get_level_display(),
+                              parent_name=u.parent.name if u.parent_id else None)

@@ -13,6 +13,7 @@ from zhijia.core.errors import NotFound
 from zhijia.members.models import (
     ApplicationStatus,
     CardRevocation,
+    MemberCard,
     Membership,
     MembershipApplication,
     MembershipStatus,
@@ -24,8 +25,8 @@ from zhijia.members.models import (
     Worker,
     WorkerNotice,
 )
-from zhijia.orgs.models import GIG_OCCUPATIONS, Occupation, Union
-from zhijia.orgs.selectors import require_staff, scoped
+from zhijia.orgs.models import GIG_OCCUPATIONS, Level, Occupation, Union
+from zhijia.orgs.selectors import require_staff, scoped, visible_unions
 
 
 def worker_for_user(user) -> Worker | None:
@@ -143,6 +144,36 @@ def transfer_get(*, user, transfer_id: int) -> MembershipTransfer:
     return transfer
 
 
+# --- Union picker (members' forms) ---------------------------------------------------------------------------
+
+# What a picker offers. "scope": the caller's own subtree (import into, routing-rule target, list and queue filters).
+# "target": any union below the national level, because a worker may move to, or be re-routed to, a union in another
+# district (the services allow it); only the name, level and parent of those are shown.
+UNION_PICK_PURPOSES = ("scope", "target")
+UNION_PICK_LIMIT = 20
+
+
+def union_pick_candidates(*, user, purpose: str, q: str | None = None) -> QuerySet[Union]:
+    """Unions the caller may pick in a members form, found by name, pinyin or pinyin initials ("fs" finds 房山)."""
+    if purpose == "target":
+        require_staff(user)
+        qs = Union.objects.exclude(level=Level.NATIONAL)
+    else:
+        qs = visible_unions(user)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(pinyin__contains=q.lower().replace(" ", "")))
+    return qs.select_related("parent").only("id", "name", "level", "kind", "depth", "parent__name").order_by(
+        "depth", "name", "id")
+
+
+def union_pick_get(*, user, purpose: str, union_id: int) -> Union:
+    union = union_pick_candidates(user=user, purpose=purpose).filter(pk=union_id).first()
+    if union is None:
+        raise NotFound("工会不存在")
+    return union
+
+
 def routing_rules(*, user) -> QuerySet[RoutingRule]:
     require_staff(user)
     return RoutingRule.objects.select_related("target_union").order_by("priority", "id")
@@ -173,8 +204,24 @@ def revocations_since(version: int = 0) -> tuple[int, list[CardRevocation]]:
     return latest, rows
 
 
-def revoked_numbers() -> set[str]:
-    return set(CardRevocation.objects.values_list("member_number", flat=True))
+def revocation_version() -> int:
+    return CardRevocation.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+class RevokedSerials:
+    """The revocation list as a container of serials ("<member number>-<generation>"), asked one serial at a time
+    (an indexed lookup), so a verification never loads the whole list."""
+
+    def __contains__(self, serial: object) -> bool:
+        number, _, generation = str(serial).rpartition("-")
+        if not number or not generation.isdigit():
+            return False
+        return CardRevocation.objects.filter(member_number=number, generation=int(generation)).exists()
+
+
+def member_cards(*, membership: Membership) -> list[MemberCard]:
+    """Every card of a membership, newest first (the worker's own page, or staff after membership_get)."""
+    return list(MemberCard.objects.filter(membership=membership).order_by("-generation"))
 
 
 def worker_notices(*, worker: Worker | None, limit: int = 10) -> list[WorkerNotice]:

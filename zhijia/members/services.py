@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -19,14 +20,16 @@ from zhijia.audit.models import Action
 from zhijia.audit.services import audit_record
 from zhijia.core import regions
 from zhijia.core.crypto import keyed_hash
-from zhijia.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from zhijia.core.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationFailed
 from zhijia.core.identity import check_credit_code, normalize_phone, parse_id_number
 from zhijia.members import routing
 from zhijia.members.models import (
     ApplicationEvent,
     ApplicationStatus,
     CardRevocation,
+    CardStatus,
     Channel,
+    MemberCard,
     Membership,
     MembershipApplication,
     MembershipStatus,
@@ -179,6 +182,7 @@ def application_approve(actor, *, application_id: int) -> MembershipApplication:
                                                                            timezone.now())
     application.save(update_fields=["status", "decided_by", "decided_at"])
     ApplicationEvent.objects.create(application=application, actor=actor, kind="approved")
+    _card_issue(actor, membership, generation=1, reason="入会发卡")
     _notify(application.worker, f"您的入会申请已通过，欢迎加入{application.union.name}！会员编号 "
                                 f"{membership.member_number}，电子会员卡已生成。", link="/w/members/card/")
     audit_record(actor=actor, action=Action.APPROVE, obj=application, union=application.union,
@@ -281,10 +285,11 @@ def _sides(actor, transfer: MembershipTransfer) -> tuple[bool, bool]:
 
 
 @transaction.atomic
-def transfer_request(actor, *, membership_id: int | None = None, to_union_id: int,
-                     reason: str = "") -> MembershipTransfer:
+def transfer_request(actor, *, membership_id: int | None = None, to_union_id: int, reason: str = "",
+                     id_number: str | None = None) -> MembershipTransfer:
     """会员关系转接: asked by the member (for their own membership) or by staff of either union. The asking side's
-    confirmation is given by asking; the other side confirms with transfer_confirm."""
+    confirmation is given by asking; the other side confirms with transfer_confirm. The receiving union, which cannot
+    see the member yet, names them by the exact ID number (found through the keyed hash; the request is audited)."""
     if actor.role == Role.WORKER:
         membership = (Membership.objects.select_for_update().select_related("union", "worker")
                       .filter(worker__user=actor, status=MembershipStatus.ADMITTED).first())
@@ -292,8 +297,16 @@ def transfer_request(actor, *, membership_id: int | None = None, to_union_id: in
             raise NotFound("没有可转接的会籍")
     else:
         require_staff(actor, roles=REVIEW_ROLES)
-        membership = (Membership.objects.select_for_update().select_related("union", "worker")
-                      .filter(pk=membership_id, status=MembershipStatus.ADMITTED).first())
+        qs = Membership.objects.select_for_update().select_related("union", "worker")
+        if membership_id is None and id_number:
+            facts = parse_id_number(id_number)
+            qs = qs.filter(worker__id_number_hash=keyed_hash(facts.id_number))
+            if not qs.filter(status=MembershipStatus.ADMITTED).exists():
+                raise ValidationFailed.field("id_number", "该身份证号没有在会的会籍，无法转接"
+                                                          "（未入会的职工请直接申请入会）")
+        else:
+            qs = qs.filter(pk=membership_id)
+        membership = qs.filter(status=MembershipStatus.ADMITTED).first()
     target = Union.objects.filter(pk=to_union_id).first()
     if target is None:
         raise ValidationFailed.field("to_union", "转入工会不存在")
@@ -331,9 +344,8 @@ def _transfer_complete(actor, transfer: MembershipTransfer) -> None:
                                     joined_on=_today(), transferred_from=old)
     new.member_number = member_number_for(new)
     new.save(update_fields=["member_number"])
-    if old.member_number:
-        CardRevocation.objects.get_or_create(member_number=old.member_number,
-                                             defaults={"reason": "会员关系转接", "revoked_by": actor})
+    _card_issue(actor, new, generation=1, reason="会员关系转接发卡")
+    _cards_revoke_all(actor, old, reason="会员关系转接")
     transfer.status, transfer.new_membership, transfer.completed_at = TransferStatus.COMPLETED, new, timezone.now()
     transfer.save(update_fields=["status", "new_membership", "completed_at"])
     _notify(old.worker, f"您的会员关系已由{transfer.from_union.name}转入{transfer.to_union.name}，"
@@ -405,9 +417,7 @@ def membership_leave(actor, *, membership_id: int | None = None, reason: str = "
     membership.save(update_fields=["status", "ended_on", "end_reason", "updated_at"])
     MembershipTransfer.objects.filter(membership=membership, status=TransferStatus.PENDING).update(
         status=TransferStatus.CANCELLED)
-    if membership.member_number:
-        CardRevocation.objects.get_or_create(member_number=membership.member_number,
-                                             defaults={"reason": "退会", "revoked_by": actor})
+    _cards_revoke_all(actor, membership, reason="退会")
     _notify(membership.worker, f"您已退出{membership.union.name}。")
     audit_record(actor=actor, action=Action.UPDATE, obj=membership, union=membership.union,
                  detail={"left": True, "reason": membership.end_reason})
@@ -417,22 +427,144 @@ def membership_leave(actor, *, membership_id: int | None = None, reason: str = "
 # --- Cards and personal data ------------------------------------------------------------------------------------
 
 
+# 电子会员卡. Every card is a MemberCard row (serial = member number + generation). Writes lock the membership row
+# first (select_for_update), so two re-issues of the same card at once run one after the other; the conditional unique
+# constraint "one active card per membership" holds whatever happens.
+
+REISSUE_REASONS = {"lost": "手机丢失或更换", "compromised": "二维码被他人使用或泄露", "damaged": "卡面信息有误",
+                   "other": "其他"}
+
+
+def _card_end(actor, card: MemberCard, *, status: str, reason: str) -> None:
+    """End one card; a replaced or revoked card goes on the revocation list (an expired one needs not)."""
+    card.status, card.ended_at, card.end_reason = status, timezone.now(), reason[:100]
+    card.save(update_fields=["status", "ended_at", "end_reason"])
+    if status != CardStatus.EXPIRED:
+        CardRevocation.objects.get_or_create(member_number=card.member_number, generation=card.generation,
+                                             defaults={"reason": reason[:100], "revoked_by": actor})
+
+
+def _card_issue(actor, membership: Membership, *, generation: int, reason: str) -> MemberCard:
+    now = timezone.now()
+    return MemberCard.objects.create(
+        membership=membership, member_number=membership.member_number, generation=generation,
+        issued_at=now.replace(microsecond=0), issue_reason=reason[:100],
+        expires_on=timezone.localdate(now) + dt.timedelta(days=settings.CARD_VALID_DAYS),
+        issued_by=actor if getattr(actor, "is_authenticated", False) else None)
+
+
+def _cards_revoke_all(actor, membership: Membership, *, reason: str) -> None:
+    """Leaving or moving: the active card is revoked. A membership that never opened its card page has no rows,
+    but a token of generation 1 may exist from before cards had rows: its serial is revoked too."""
+    if not membership.member_number:
+        return
+    active = MemberCard.objects.select_for_update().filter(membership=membership, status=CardStatus.ACTIVE).first()
+    if active is not None:
+        _card_end(actor, active, status=CardStatus.REVOKED, reason=reason)
+    elif not MemberCard.objects.filter(membership=membership).exists():
+        CardRevocation.objects.get_or_create(member_number=membership.member_number, generation=1,
+                                             defaults={"reason": reason[:100], "revoked_by": actor})
+
+
+def _card_membership(actor, membership_id: int | None) -> Membership:
+    """The admitted membership whose card the actor may handle, locked: the member themself, or reviewers in scope."""
+    qs = Membership.objects.select_for_update(of=("self",)).select_related("union", "worker")
+    if getattr(actor, "role", None) == Role.WORKER:
+        membership = qs.filter(worker__user=actor, status=MembershipStatus.ADMITTED).first()
+        if membership is None or (membership_id is not None and membership.pk != membership_id):
+            raise NotFound("您还不是在会会员")
+        return membership
+    require_staff(actor, roles=REVIEW_ROLES)
+    membership = qs.filter(pk=membership_id).first()
+    if membership is None or not in_scope(actor, membership.union):
+        raise NotFound("会籍不存在")
+    if membership.status != MembershipStatus.ADMITTED or not membership.member_number:
+        raise Conflict("该会员不在会，没有可用的电子会员卡", code="not_admitted")
+    return membership
+
+
+@transaction.atomic
+def card_current(actor, *, membership_id: int | None = None) -> MemberCard:
+    """The member's card as it stands: issued on first use (generation 1), renewed when it has expired, left as it
+    is when staff revoked it (then only staff re-issue). Idempotent; the latest generation is returned."""
+    membership = _card_membership(actor, membership_id)
+    latest = MemberCard.objects.filter(membership=membership).order_by("-generation").first()
+    if latest is None:
+        # Generation 1 may have been revoked before cards had rows (a legacy token); start after it then.
+        revoked_first = CardRevocation.objects.filter(member_number=membership.member_number, generation=1).exists()
+        return _card_issue(actor, membership, generation=2 if revoked_first else 1,
+                           reason="入会发卡" if not revoked_first else "补发（旧卡已注销）")
+    if latest.status == CardStatus.ACTIVE and latest.expires_on < timezone.localdate():
+        _card_end(actor, latest, status=CardStatus.EXPIRED, reason="到期换发")
+        return _card_issue(actor, membership, generation=latest.generation + 1, reason="到期换发")
+    return latest
+
+
+@transaction.atomic
+def card_reissue(actor, *, membership_id: int | None = None, reason: str, note: str = "") -> MemberCard:
+    """补发: a new card (next generation) for a lost phone or a QR someone else has used; the old card's serial goes on
+    the revocation list at once, so its QR verifies as revoked everywhere, offline scanners once they refresh the
+    list. The member may do it themself (at most CARD_REISSUE_DAILY_LIMIT a day; not after staff revoked the card);
+    reviewers in scope may do it for any admitted member (also to restore a revoked card). Audited."""
+    if reason not in REISSUE_REASONS:
+        raise ValidationFailed.field("reason", "请选择补发原因：手机丢失或更换、二维码被他人使用或泄露、"
+                                               "卡面信息有误或其他")
+    note = (note or "").strip()
+    if reason == "other" and not note:
+        raise ValidationFailed.field("note", "原因为“其他”时请填写说明")
+    membership = _card_membership(actor, membership_id)
+    by_member = actor.role == Role.WORKER
+    cards_qs = MemberCard.objects.select_for_update().filter(membership=membership)
+    latest = cards_qs.order_by("-generation").first()
+    if by_member:
+        if latest is not None and latest.status == CardStatus.REVOKED:
+            raise Conflict("您的电子会员卡已被工会注销，请联系所在工会办理", code="card_revoked")
+        start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        today = cards_qs.filter(issued_at__gte=start, generation__gt=1).count()
+        if today >= settings.CARD_REISSUE_DAILY_LIMIT:
+            raise Throttled(f"今天已补发{today}次，请明天再试或联系所在工会", code="reissue_limit")
+    text = REISSUE_REASONS[reason] + (f"：{note[:60]}" if note else "")
+    if latest is None:
+        # No row yet: the card shown so far (if any) was generation 1, signed before rows existed.
+        CardRevocation.objects.get_or_create(member_number=membership.member_number, generation=1,
+                                             defaults={"reason": f"补发：{text}"[:100], "revoked_by": actor})
+        old_serial, generation = f"{membership.member_number}-1", 2
+    else:
+        if latest.status == CardStatus.ACTIVE:
+            _card_end(actor, latest, status=CardStatus.REPLACED, reason=f"补发：{text}")
+        old_serial, generation = latest.serial, latest.generation + 1
+    card = _card_issue(actor, membership, generation=generation, reason=f"补发：{text}")
+    audit_record(actor=actor, action=Action.UPDATE, obj=membership, union=membership.union,
+                 detail={"card_reissued": card.serial, "revoked": old_serial, "reason": text,
+                         "by": "member" if by_member else "staff"})
+    if not by_member:
+        _notify(membership.worker, f"工会已为您补发电子会员卡（原因：{text}），旧卡二维码已作废。",
+                link="/w/members/card/")
+    return card
+
+
 @transaction.atomic
 def card_revoke(actor, *, membership_id: int, reason: str) -> CardRevocation:
-    require_staff(actor, roles=REVIEW_ROLES)
-    membership = Membership.objects.select_related("union").filter(pk=membership_id).first()
-    if membership is None or not in_scope(actor, membership.union) or not membership.member_number:
-        raise NotFound("会籍不存在")
+    """注销: staff revoke the member's card without a replacement (misuse); only staff can re-issue it then."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed.field("reason", "请填写注销理由")
-    revocation, created = CardRevocation.objects.get_or_create(
-        member_number=membership.member_number, defaults={"reason": reason[:100], "revoked_by": actor})
-    if not created:
+    require_staff(actor, roles=REVIEW_ROLES)
+    exists = Membership.objects.filter(pk=membership_id).select_related("union").first()
+    if exists is None or not in_scope(actor, exists.union) or not exists.member_number:
+        raise NotFound("会籍不存在")
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("union").get(pk=membership_id)
+    if membership.status != MembershipStatus.ADMITTED:
+        raise Conflict("该会员已不在会，会员卡已随退会或转出注销", code="not_admitted")
+    latest = MemberCard.objects.select_for_update().filter(membership=membership).order_by("-generation").first()
+    if latest is None:
+        latest = _card_issue(actor, membership, generation=1, reason="入会发卡")
+    if latest.status != CardStatus.ACTIVE:
         raise Conflict("该会员卡已注销", code="already_revoked")
+    _card_end(actor, latest, status=CardStatus.REVOKED, reason=reason)
     audit_record(actor=actor, action=Action.UPDATE, obj=membership, union=membership.union,
-                 detail={"card_revoked": reason})
-    return revocation
+                 detail={"card_revoked": latest.serial, "reason": reason})
+    return CardRevocation.objects.get(member_number=latest.member_number, generation=latest.generation)
 
 
 @transaction.atomic

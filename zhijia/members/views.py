@@ -4,6 +4,7 @@ worker's mobile pages (join, card). Thin: parse the form, call one service or se
 from __future__ import annotations
 
 import json
+import re
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -18,7 +19,7 @@ from zhijia.core.identity import mask_id_number, mask_name, mask_phone
 from zhijia.core.views_support import staff_page, worker_page
 from zhijia.members import cards, exports, imports, routing, selectors, services
 from zhijia.members.models import ApplicationStatus, ImportStatus, RoutingStrategy, TransferStatus
-from zhijia.orgs.models import Occupation, Union
+from zhijia.orgs.models import Occupation
 from zhijia.orgs.selectors import require_staff
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,10 +47,38 @@ def dashboard(request):
 def application_queue(request):
     status = request.GET.get("status", ApplicationStatus.PENDING)
     q = request.GET.get("q", "").strip()
-    page = Paginator(selectors.application_queue(user=request.user, status=status, q=q or None), 50).get_page(
-        request.GET.get("page"))
-    return render(request, "members/queue.html", {"page": page, "status": status, "q": q,
+    picker = union_picker_context(user=request.user, field="union", purpose="scope", label="受理工会",
+                                  picked_id=request.GET.get("union"))
+    page = Paginator(selectors.application_queue(user=request.user, status=status, q=q or None,
+                                                 union_id=picker["picked"].pk if picker["picked"] else None),
+                     50).get_page(request.GET.get("page"))
+    return render(request, "members/queue.html", {"page": page, "status": status, "q": q, "picker": picker,
                                                   "statuses": ApplicationStatus.choices})
+
+
+@staff_page
+def application_on_behalf(request):
+    """代办入会: a hotline agent or union staff files the application for a worker (on the phone, at a desk)."""
+    require_staff(request.user, roles=services.APPLY_FOR_OTHERS_ROLES)
+    form, error, error_fields = {}, None, {}
+    if request.method == "POST":
+        form = request.POST.dict()
+        try:
+            a = services.application_submit(
+                request.user, name=form.get("name", ""), id_number=form.get("id_number", ""),
+                phone=form.get("phone", ""), occupation=form.get("occupation", ""),
+                work_region_code=form.get("street") or form.get("district") or None,
+                employer_credit_code=form.get("employer_credit_code") or None,
+                employer_credit_code_confirmed=form.get("credit_confirmed") == "1",
+                employer_name=form.get("employer_name", ""), home_region_code=form.get("home_district") or None)
+            messages.success(request, f"已代为提交入会申请 {a.pk}：{a.worker.name} → {a.union.name}。"
+                                      f"{a.routing_reason}")
+            return redirect("members:apply_for")
+        except DomainError as exc:
+            error, error_fields = exc.message, exc.fields
+    return render(request, "members/apply_for.html", {
+        "form": form, "error": error, "error_fields": error_fields, "occupations": Occupation.choices,
+        "districts": _beijing_districts()}, status=400 if error else 200)
 
 
 @staff_page
@@ -88,12 +117,15 @@ def application_decide(request, application_id: int, action: str):
 def member_list(request):
     q = request.GET.get("q", "").strip()
     occupation = request.GET.get("occupation") or None
-    qs = selectors.membership_list(user=request.user, q=q or None, occupation=occupation)
+    picker = union_picker_context(user=request.user, field="union", purpose="scope", label="所在工会（含下级）",
+                                  picked_id=request.GET.get("union"))
+    qs = selectors.membership_list(user=request.user, q=q or None, occupation=occupation,
+                                   union_id=picker["picked"].pk if picker["picked"] else None)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = [{"m": m, "name": mask_name(m.worker.name), "id": mask_id_number(m.worker.id_number),
              "phone": mask_phone(m.worker.phone)} for m in page.object_list]
     return render(request, "members/list.html", {"page": page, "rows": rows, "q": q, "occupation": occupation,
-                                                 "occupations": Occupation.choices})
+                                                 "occupations": Occupation.choices, "picker": picker})
 
 
 @staff_page
@@ -102,7 +134,25 @@ def member_detail(request, membership_id: int):
     return render(request, "members/member.html", {
         "m": m, "history": selectors.membership_history(m.worker), "name": mask_name(m.worker.name),
         "id_number": mask_id_number(m.worker.id_number), "phone": mask_phone(m.worker.phone),
-        "transfers": m.transfers.select_related("from_union", "to_union").order_by("-id")})
+        "transfers": m.transfers.select_related("from_union", "to_union").order_by("-id"),
+        "cards": selectors.member_cards(membership=m), "reissue_reasons": services.REISSUE_REASONS.items()})
+
+
+@staff_page
+@require_POST
+def member_card(request, membership_id: int, action: str):
+    """Staff re-issue (补发) or revoke (注销) a member's e-card."""
+    try:
+        if action == "reissue":
+            card = services.card_reissue(request.user, membership_id=membership_id,
+                                         reason=request.POST.get("reason", ""), note=request.POST.get("note", ""))
+            messages.success(request, f"已补发第{card.generation}张电子会员卡，旧卡已列入注销名单")
+        else:
+            services.card_revoke(request.user, membership_id=membership_id, reason=request.POST.get("reason", ""))
+            messages.success(request, "电子会员卡已注销")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("members:member", membership_id=membership_id)
 
 
 @staff_page
@@ -114,7 +164,9 @@ def worker_reveal(request, worker_id: int):
 
 @staff_page
 def member_export(request):
+    union = request.GET.get("union", "")
     out, _ = exports.members_export_xlsx(request.user, q=request.GET.get("q") or None,
+                                         union_id=int(union) if union.isdigit() else None,
                                          occupation=request.GET.get("occupation") or None,
                                          unmasked=request.GET.get("unmasked") == "1", ip=client_ip(request))
     return FileResponse(out, as_attachment=True, filename="members.xlsx", content_type=XLSX)
@@ -146,13 +198,27 @@ def member_transfer(request, membership_id: int):
 
 @staff_page
 def transfer_list(request):
+    if request.method == "POST":
+        # The receiving union asks to take a member in, naming them by ID number.
+        to = request.POST.get("to_union", "")
+        try:
+            services.transfer_request(request.user, id_number=request.POST.get("id_number", ""),
+                                      to_union_id=int(to) if to.isdigit() else 0,
+                                      reason=request.POST.get("reason", ""))
+            messages.success(request, "已申请转入，待转出方工会确认")
+            return redirect("members:transfers")
+        except DomainError as exc:
+            messages.error(request, exc.message)
     status = request.GET.get("status", TransferStatus.PENDING)
     transfers = list(selectors.transfer_list(user=request.user, status=status or None)[:200])
     scope = require_staff(request.user)
     rows = [{"t": t, "name": mask_name(t.membership.worker.name), "from_side": scope.contains(t.from_union),
              "to_side": scope.contains(t.to_union)} for t in transfers]
-    return render(request, "members/transfers.html", {"rows": rows, "status": status,
-                                                      "statuses": TransferStatus.choices})
+    picker = union_picker_context(user=request.user, field="to_union", purpose="scope", label="转入本级或下级工会",
+                                  picked_id=request.POST.get("to_union"))
+    return render(request, "members/transfers.html", {"rows": rows, "status": status, "picker": picker,
+                                                      "statuses": TransferStatus.choices},
+                  status=400 if request.method == "POST" else 200)
 
 
 @staff_page
@@ -177,6 +243,8 @@ def import_list(request):
         upload = request.FILES.get("file")
         union = request.POST.get("union", "")
         try:
+            if not union.isdigit():
+                raise services.ValidationFailed.field("union", "请先搜索并选择要导入到的工会")
             if upload is None:
                 raise services.ValidationFailed.field("file", "请选择要上传的文件")
             item = imports.roster_import_create(request.user, union_id=int(union) if union.isdigit() else 0,
@@ -184,12 +252,10 @@ def import_list(request):
             return redirect("members:import", import_id=item.pk)
         except DomainError as exc:
             error = exc.message
-    scope = require_staff(request.user)
-    unions = Union.objects.filter(path__startswith=scope.path, kind__in=["enterprise", "regional_industry", "park",
-                                                                         "community", "federation"]).order_by(
-        "depth", "name")[:300]
+    picker = union_picker_context(user=request.user, field="union", purpose="scope", label="导入到工会",
+                                  picked_id=request.POST.get("union") or request.GET.get("union"))
     return render(request, "members/imports.html", {
-        "items": selectors.roster_import_list(user=request.user)[:50], "unions": unions, "error": error,
+        "items": selectors.roster_import_list(user=request.user)[:50], "picker": picker, "error": error,
         "max_mb": imports._max_bytes() // (1 << 20)}, status=400 if error else 200)
 
 
@@ -223,13 +289,7 @@ def import_commit(request, import_id: int):
 
 @staff_page
 def import_failed_rows(request, import_id: int):
-    import tempfile
-    from pathlib import Path
-
-    item = selectors.roster_import_get(user=request.user, import_id=import_id)
-    out = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by the response
-    imports.failed_rows_xlsx(item, Path(out.name))
-    out.seek(0)
+    out, item = exports.roster_failed_rows_export(request.user, import_id=import_id, ip=client_ip(request))
     return FileResponse(out, as_attachment=True, filename=f"import-{item.pk}-failed.xlsx", content_type=XLSX)
 
 
@@ -274,9 +334,52 @@ def routing_rules(request):
         status=400 if error else 200)
 
 
+_PICKER_FIELD = re.compile(r"^[a-z_]{1,30}$")
+
+
+def union_picker_context(*, user, field: str, purpose: str, label: str, picked_id=None) -> dict:
+    """Context of the shared union picker (members/_union_picker.html) for a form field; `picked_id` preselects."""
+    picked = None
+    if picked_id and str(picked_id).isdigit():
+        picked = selectors.union_pick_candidates(user=user, purpose=purpose).filter(pk=int(picked_id)).first()
+    return {"field": field, "purpose": purpose, "label": label, "picked": picked}
+
+
+@staff_page
+def union_pick(request):
+    """htmx: the union picker. With `pick`: the picker showing that union chosen; with `results`: the matches of
+    the search box; otherwise the empty picker (after "重选")."""
+    field, purpose = request.GET.get("field", ""), request.GET.get("purpose", "scope")
+    if not _PICKER_FIELD.match(field) or purpose not in selectors.UNION_PICK_PURPOSES:
+        return HttpResponse("参数不正确", status=400)
+    label = request.GET.get("label", "工会")[:30]
+    context = {"field": field, "purpose": purpose, "label": label, "picked": None}
+    if request.GET.get("results"):
+        q = request.GET.get(f"{field}_q", "").strip()
+        found = list(selectors.union_pick_candidates(user=request.user, purpose=purpose, q=q)[
+            :selectors.UNION_PICK_LIMIT]) if q else []
+        return render(request, "members/_union_picker_results.html", context | {"found": found, "q": q})
+    if request.GET.get("pick", "").isdigit():
+        context["picked"] = selectors.union_pick_get(user=request.user, purpose=purpose,
+                                                     union_id=int(request.GET["pick"]))
+    return render(request, "members/_union_picker.html", context)
+
+
 @staff_page
 def scan(request):
     return render(request, "members/scan.html", {})
+
+
+def scan_service_worker(request):
+    """The scan page's service worker, served under the page's path so its scope covers the page (no personal data:
+    the same file for everyone)."""
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("js/members-scan-sw.js")
+    with open(path, encoding="utf-8") as fh:
+        response = HttpResponse(fh.read(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 # --- Worker pages -------------------------------------------------------------------------------------------------
@@ -311,7 +414,7 @@ def join(request):
                 work_region_code=region or None, employer_credit_code=form.get("employer_credit_code") or None,
                 employer_credit_code_confirmed=form.get("credit_confirmed") == "1",
                 employer_name=form.get("employer_name", ""), lat=lat if not region else None,
-                lng=lng if not region else None)
+                lng=lng if not region else None, home_region_code=form.get("home_district") or None)
             return redirect("members_w:join")
         except ValueError:
             error = "位置坐标不正确"
@@ -327,12 +430,28 @@ def join(request):
 @worker_page
 def card(request):
     membership = selectors.member_in_good_standing(request.user)
-    context = {"membership": membership, "districts": _beijing_districts(), "occupations": Occupation.choices}
+    context = {"membership": membership, "districts": _beijing_districts(), "occupations": Occupation.choices,
+               "reissue_reasons": services.REISSUE_REASONS.items()}
     if membership is not None:
-        context["card"] = cards.card_for_membership(membership)
+        current = services.card_current(request.user)
+        context["card"] = cards.card_view(current)
+        context["card_history"] = [c for c in selectors.member_cards(membership=membership) if c.pk != current.pk]
         context["pending_transfer"] = membership.transfers.filter(status=TransferStatus.PENDING).select_related(
             "to_union").first()
     return render(request, "members/card.html", context)
+
+
+@worker_page
+@require_POST
+def card_reissue(request):
+    """The member re-issues their own card (lost phone, QR used by someone else): the old QR is revoked at once."""
+    try:
+        card = services.card_reissue(request.user, reason=request.POST.get("reason", ""),
+                                     note=request.POST.get("note", ""))
+        messages.success(request, f"已补发新卡（第{card.generation}张），旧卡二维码已作废。")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("members_w:card")
 
 
 @worker_page

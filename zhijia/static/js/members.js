@@ -1,11 +1,6 @@
-/* Members pages: dashboard charts (Chart.js), "use my location" on the join page, the card scanner (jsQR). */
+/* Members pages: dashboard charts (Chart.js), "use my location" on the join page. The scanner: members-scan.js. */
 (function () {
   "use strict";
-
-  function csrfToken() {
-    var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-    return m ? decodeURIComponent(m[1]) : "";
-  }
 
   function charts() {
     var data = document.getElementById("member-stats");
@@ -64,63 +59,5 @@
     });
   }
 
-  function showResult(box, r) {
-    box.className = r.valid ? "ok" : "error";
-    box.textContent = "";
-    var lines = [r.valid ? "✔ " + r.reason : "✘ " + r.reason];
-    if (r.member_number) lines.push("会员编号：" + r.member_number);
-    if (r.masked_name) lines.push("姓名：" + r.masked_name);
-    if (r.union_name) lines.push("工会：" + r.union_name);
-    if (r.expires) lines.push("有效期至：" + r.expires);
-    lines.forEach(function (t) { var p = document.createElement("p"); p.textContent = t; box.appendChild(p); });
-  }
-
-  function verify(token) {
-    var box = document.getElementById("verify-result");
-    box.textContent = "验证中…";
-    fetch("/api/v1/cards/verify", {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify({ token: token })
-    }).then(function (r) { return r.json(); }).then(function (r) { showResult(box, r); })
-      .catch(function () { box.className = "error"; box.textContent = "网络异常，请重试"; });
-  }
-
-  function scanner() {
-    var form = document.getElementById("verify-form");
-    if (!form) return;
-    form.addEventListener("submit", function (e) {
-      e.preventDefault();
-      verify(document.getElementById("token").value.trim());
-    });
-    var start = document.getElementById("scan-start");
-    var video = document.getElementById("scan-video");
-    var canvas = document.getElementById("scan-canvas");
-    start.addEventListener("click", function () {
-      if (!navigator.mediaDevices || typeof jsQR === "undefined") return;
-      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
-        video.srcObject = stream; video.hidden = false; video.play();
-        var ctx = canvas.getContext("2d", { willReadFrequently: true });
-        (function tick() {
-          if (video.readyState === video.HAVE_ENOUGH_DATA) {
-            canvas.width = video.videoWidth; canvas.height = video.videoHeight;
-            ctx.drawImage(video, 0, 0);
-            var code = jsQR(ctx.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
-            if (code && code.data) {
-              stream.getTracks().forEach(function (t) { t.stop(); });
-              video.hidden = true;
-              document.getElementById("token").value = code.data;
-              verify(code.data);
-              return;
-            }
-          }
-          requestAnimationFrame(tick);
-        })();
-      }).catch(function () {
-        document.getElementById("verify-result").textContent = "无法打开摄像头，请粘贴令牌验证。";
-      });
-    });
-  }
-
-  document.addEventListener("DOMContentLoaded", function () { charts(); locate(); scanner(); });
+  document.addEventListener("DOMContentLoaded", function () { charts(); locate(); });
 })();
