@@ -93,11 +93,12 @@ def rank_for_points(*, challenge_id: int, points: int) -> int:
     return Participant.objects.filter(challenge_id=challenge_id, total_points__gt=points).count() + 1
 
 
-def _ranked(rows: list[dict], first_rank: int) -> list[dict]:
+def _ranked(rows: list[dict], *, offset: int, first_rank: int) -> list[dict]:
+    """Rows in leaderboard order from position offset + 1: where the points change, the rank is the position."""
     rank, previous = first_rank, None
     for i, row in enumerate(rows):
         if previous is not None and row["points"] != previous:
-            rank = first_rank + i
+            rank = offset + i + 1
         row["rank"], previous = rank, row["points"]
     return rows
 
@@ -115,10 +116,9 @@ def leaderboard_people(*, challenge_id: int, limit: int = 100, offset: int = 0, 
     rows = [{"participant": r["pk"], "name": mask_name(r["worker__name"]), "union": r["union__name"],
              "points": r["total_points"]} for r in rows]
     if rows:
-        # The first row's rank counts those above it; below it, a rank changes only where the points change,
-        # except that a page starting inside a tie must count from the tie's first member.
+        # A page may start inside a tie: its first rank is counted; below it a rank is the position.
         first = rank_for_points(challenge_id=challenge_id, points=rows[0]["points"]) if offset else 1
-        rows = _ranked(rows, first)
+        rows = _ranked(rows, offset=offset, first_rank=first)
     if use_cache:
         cache.set(key, rows, LEADERBOARD_CACHE_SECONDS)
     return rows

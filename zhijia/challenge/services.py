@@ -277,6 +277,11 @@ def exercise_log(actor, *, challenge_id: int, date: dt.date, kind: str, steps: i
         raise ValidationFailed.field(field, f"{rule.get_kind_display()}请填写{rule.get_unit_display()}数")
     if amount < 1:
         raise ValidationFailed.field(field, f"{rule.get_unit_display()}数应大于0")
+    if distance_km is not None:
+        try:
+            distance_km = Decimal(str(distance_km))
+        except ArithmeticError:
+            raise ValidationFailed.field("distance_km", "距离应为数字") from None
     if distance_km is not None and (distance_km <= 0 or distance_km > 1000):
         raise ValidationFailed.field("distance_km", "距离应在0到1000公里之间")
     digest = _photo_digest(photo) if photo else ""
@@ -388,6 +393,11 @@ def point_entry_reverse(actor, *, point_entry_id: int, reason: str) -> PointEntr
     except IntegrityError:
         raise Conflict("该流水已冲正", code="already_reversed") from None
     column = "exercise_points" if original.source == PointSource.EXERCISE else "quiz_points"
+    if original.reference.startswith("exercise:"):
+        # The entry no longer counts: its points leave the kind's daily cap as well as the day's.
+        ExerciseEntry.objects.filter(pk=int(original.reference.split(":")[1])).update(
+            status=EntryStatus.REJECTED, review_note=f"冲正：{reason.strip()}"[:200], reviewed_by=actor,
+            reviewed_at=timezone.now())
     ParticipantDay.objects.filter(pk=day_row.pk).update(**{column: F(column) - original.points})
     audit_record(actor=actor, action=Action.UPDATE, obj=reversal, union=challenge.union,
                  detail={"reverses": original.pk, "points": -original.points, "reason": reason.strip()})
