@@ -9,6 +9,7 @@ row locked to check a day's caps (one row per participant and date).
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 
 class ChallengeStatus(models.TextChoices):
@@ -153,7 +154,7 @@ class ExerciseEntry(models.Model):
                                     related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField("审核意见", max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = "运动打卡"
@@ -226,7 +227,7 @@ class PointEntry(models.Model):
     note = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = "贡献值流水"
