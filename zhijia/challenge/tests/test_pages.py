@@ -91,7 +91,8 @@ def test_console_setup_review_and_close(city, staff, joined, challenge):
     r = c.post(f"/console/challenge/{challenge.pk}/close/", follow=True)
     assert "奖品已颁发" in r.content.decode() and joined.worker.name in r.content.decode()
     assert signed_in(staff.haidian).get(f"/console/challenge/{challenge.pk}/").status_code == 404
-    assert f"/console/challenge/{challenge.pk}/" not in signed_in(staff.haidian).get("/console/challenge/").content.decode()
+    listing = signed_in(staff.haidian).get("/console/challenge/").content.decode()
+    assert f"/console/challenge/{challenge.pk}/" not in listing
     assert signed_in(joined).get("/console/challenge/").status_code == 403
 
 

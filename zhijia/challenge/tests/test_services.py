@@ -368,3 +368,11 @@ def test_close_waits_for_flags_to_be_reviewed(joined, challenge, staff):
     assert len(services.challenge_close(staff.fangshan, challenge_id=challenge.pk)) == 1
     with pytest.raises(ValidationFailed):  # closed: nothing more is logged
         log(joined, challenge, steps=1000)
+
+
+def test_a_drifted_total_is_repaired_from_the_ledger(field, challenge):
+    p = Participant.objects.get(worker__user=field[0])
+    Participant.objects.filter(pk=p.pk).update(total_points=999)  # a hand edit
+    assert services.challenge_totals_reconcile() == 1
+    assert Participant.objects.get(pk=p.pk).total_points == 30
+    assert services.challenge_totals_reconcile() == 0
