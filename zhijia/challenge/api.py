@@ -142,10 +142,11 @@ def leaderboard_people(request, challenge_id: int, limit: int = 100, offset: int
 
 
 @router.get("/{challenge_id}/leaderboard/unions", response=UnionBoardOut,
-            summary="工会排行榜（by=average 人均贡献值，默认；by=total 合计）")
-def leaderboard_unions(request, challenge_id: int, by: str = "average"):
+            summary="工会排行榜（by=average 人均贡献值，默认，参赛满5人的工会；by=total 合计）")
+def leaderboard_unions(request, challenge_id: int, by: str = "average", min_participants: int | None = None):
     selectors.challenge_get(user=request.user, challenge_id=challenge_id)
-    return {"by": by, "items": selectors.leaderboard_unions(challenge_id=challenge_id, by=by)}
+    return {"by": by, "items": selectors.leaderboard_unions(challenge_id=challenge_id, by=by,
+                                                            min_participants=min_participants)}
 
 
 @router.get("/{challenge_id}/flags", response=list[FlagOut], summary="存疑打卡（待审核）")

@@ -33,6 +33,8 @@ from zhijia.orgs.selectors import scoped
 LEADERBOARD_CACHE_SECONDS = 15
 UNION_BOARD_CACHE_SECONDS = 60
 UNION_BOARD_BY = ("average", "total")
+# Ranked by average, a union needs this many participants (one keen member alone would top the board).
+UNION_MIN_PARTICIPANTS = 5
 
 
 def _version(challenge_id: int) -> int:
@@ -162,21 +164,27 @@ def participant_own(*, user, challenge_id: int) -> Participant | None:
             .filter(challenge_id=challenge_id, worker=membership.worker).first())
 
 
-def leaderboard_unions(*, challenge_id: int, by: str = "average", use_cache: bool = True) -> list[dict]:
+def leaderboard_unions(*, challenge_id: int, by: str = "average", min_participants: int | None = None,
+                       use_cache: bool = True) -> list[dict]:
     """Unions ranked by their participants' points. `by="average"` (the default) ranks by points per participant,
-    so a small union can beat a big one; `by="total"` by the sum. Each row has both, and the participant count.
-    The unit is the participant's union when they joined. Equal values share a rank; then more participants first."""
+    so a small union can beat a big one, among unions with at least `min_participants` (default
+    UNION_MIN_PARTICIPANTS); `by="total"` ranks every union by the sum. Each row has both, and the participant
+    count. The unit is the participant's union when they joined. Equal values share a rank; then more
+    participants first."""
+    if min_participants is None:
+        min_participants = UNION_MIN_PARTICIPANTS if by == "average" else 1
     if by not in UNION_BOARD_BY:
         from zhijia.core.errors import ValidationFailed
 
         raise ValidationFailed.field("by", "排序方式应为 average（人均）或 total（合计）")
-    key = f"challenge:{challenge_id}:unions:{_version(challenge_id)}:{by}"
+    key = f"challenge:{challenge_id}:unions:{_version(challenge_id)}:{by}:{min_participants}"
     if use_cache:
         hit = cache.get(key)
         if hit is not None:
             return hit
     groups = list(Participant.objects.filter(challenge_id=challenge_id).values("union_id")
-                  .annotate(total=Sum("total_points"), participants=Count("pk")))
+                  .annotate(total=Sum("total_points"), participants=Count("pk"))
+                  .filter(participants__gte=max(1, min_participants)))
     names = dict(Union.objects.filter(pk__in=[g["union_id"] for g in groups]).values_list("pk", "name"))
     rows = [{"union_id": g["union_id"], "union": names.get(g["union_id"], ""), "participants": g["participants"],
              "total": g["total"] or 0, "average": round((g["total"] or 0) / g["participants"], 1)}

@@ -131,6 +131,7 @@ def board(request, challenge_id: int):
     by = "total" if request.GET.get("by") == "total" else "average"
     return render(request, "challenge/board.html", {
         "challenge": challenge, "participant": participant, "tab": tab, "by": by,
+        "min_participants": selectors.UNION_MIN_PARTICIPANTS,
         "standing": selectors.participant_standing(participant=participant) if participant else None,
         "people": selectors.leaderboard_people(challenge_id=challenge.pk, limit=100) if tab == "people" else [],
         "unions": selectors.leaderboard_unions(challenge_id=challenge.pk, by=by)[:100] if tab == "unions" else []})
@@ -172,6 +173,7 @@ def console_challenge(request, challenge_id: int):
     return render(request, "challenge/console_challenge.html", {
         "challenge": challenge, "stats": selectors.challenge_stats(user=request.user, challenge_id=challenge_id),
         "rules": list(challenge.rules.order_by("pk")), "by": by,
+        "min_participants": selectors.UNION_MIN_PARTICIPANTS,
         "flags": selectors.flagged_entries(user=request.user, challenge_id=challenge_id)[:100],
         "people": selectors.leaderboard_people(challenge_id=challenge_id, limit=50),
         "unions": selectors.leaderboard_unions(challenge_id=challenge_id, by=by)[:30],

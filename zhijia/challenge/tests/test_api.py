@@ -121,3 +121,25 @@ def test_close_and_prizes(api_client, staff, joined, challenge):
     assert r.status_code == 201 and r.json()[0]["place"] == 1 and r.json()[0]["points"] == 10
     assert s.get(f"/api/v1/challenge/{challenge.pk}/prizes").json()[0]["name"] == joined.worker.name
     assert s.get(f"/api/v1/challenge/{challenge.pk}").json()["status"] == "closed"
+
+
+
+def test_leaderboard_queries_do_not_grow_with_participants(api_client, city, challenge, joined, make_worker_user):
+    """The people board is one query for its rows whatever their number (names and unions joined in)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from zhijia.challenge import services
+
+    c = api_client.as_user(joined)
+
+    def fresh_board_queries(expected_rows: int) -> int:
+        services.leaderboard_cache_bump(challenge.pk)  # a new cache version: the read goes to the database
+        with CaptureQueriesContext(connection) as ctx:
+            assert len(c.get(f"/api/v1/challenge/{challenge.pk}/leaderboard/people").json()) == expected_rows
+        return len(ctx.captured_queries)
+
+    few = fresh_board_queries(1)
+    for i in range(20, 32):
+        services.challenge_join(make_worker_user(i, union=city.couriers), challenge_id=challenge.pk)
+    assert fresh_board_queries(13) == few <= 8

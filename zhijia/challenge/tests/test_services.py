@@ -277,9 +277,12 @@ def test_rank_with_ties(field, challenge):
 
 def test_union_leaderboard_average_and_total(field, challenge):
     """社区: 30 + 20 = 50 over 2 (25.0); 快递: 20 + 10 = 30 over 2 (15.0)."""
-    by_avg = selectors.leaderboard_unions(challenge_id=challenge.pk, use_cache=False)
+    by_avg = selectors.leaderboard_unions(challenge_id=challenge.pk, min_participants=2, use_cache=False)
     assert [(r["union"], r["total"], r["participants"], r["average"], r["rank"]) for r in by_avg] == [
         ("某社区工会", 50, 2, 25.0, 1), ("房山区快递行业工会联合会", 30, 2, 15.0, 2)]
+    # By default a union needs 5 participants to be ranked by average; by total every union is ranked.
+    assert selectors.leaderboard_unions(challenge_id=challenge.pk, use_cache=False) == []
+    assert len(selectors.leaderboard_unions(challenge_id=challenge.pk, by="total", use_cache=False)) == 2
     with pytest.raises(ValidationFailed):
         selectors.leaderboard_unions(challenge_id=challenge.pk, by="median")
 
@@ -289,7 +292,7 @@ def test_union_average_can_beat_a_bigger_total(city, challenge, field, make_work
     services.challenge_join(u, challenge_id=challenge.pk)
     log(u, challenge, steps=20000)
     log(u, challenge, kind="run", minutes=40)  # 80 points alone
-    by_avg = selectors.leaderboard_unions(challenge_id=challenge.pk, use_cache=False)
+    by_avg = selectors.leaderboard_unions(challenge_id=challenge.pk, min_participants=1, use_cache=False)
     by_total = selectors.leaderboard_unions(challenge_id=challenge.pk, by="total", use_cache=False)
     assert by_avg[0]["union"] == "城关街道总工会" and by_avg[0]["average"] == 80.0
     assert [r["union"] for r in by_total] == ["城关街道总工会", "某社区工会", "房山区快递行业工会联合会"]
