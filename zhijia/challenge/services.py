@@ -241,18 +241,21 @@ def _remaining(challenge: Challenge, rule: ExerciseRule, participant: Participan
     return max(0, min(kind_left, day_left))
 
 
-def _photo_digest(photo) -> str:
+def _photo_digest(photo) -> tuple[str, str]:
+    """The photo's SHA-256 (hex) and its file extension, read from its first bytes (the name is not trusted)."""
     if photo.size > PHOTO_MAX_BYTES:
         raise ValidationFailed.field("photo", "照片不能超过8MB")
-    head = photo.read(8)
+    head = photo.read(12)
     photo.seek(0)
-    if not (head[:3] == b"\xff\xd8\xff" or head[:8] == b"\x89PNG\r\n\x1a\n" or head[:4] == b"RIFF"):
+    ext = ("jpg" if head[:3] == b"\xff\xd8\xff" else "png" if head[:8] == b"\x89PNG\r\n\x1a\n"
+           else "webp" if head[:4] == b"RIFF" and head[8:12] == b"WEBP" else "")
+    if not ext:
         raise ValidationFailed.field("photo", "照片仅支持JPG、PNG或WEBP")
     digest = hashlib.sha256()
     for chunk in photo.chunks():
         digest.update(chunk)
     photo.seek(0)
-    return digest.hexdigest()
+    return digest.hexdigest(), ext
 
 
 @transaction.atomic
@@ -284,7 +287,7 @@ def exercise_log(actor, *, challenge_id: int, date: dt.date, kind: str, steps: i
             raise ValidationFailed.field("distance_km", "距离应为数字") from None
     if distance_km is not None and (distance_km <= 0 or distance_km > 1000):
         raise ValidationFailed.field("distance_km", "距离应在0到1000公里之间")
-    digest = _photo_digest(photo) if photo else ""
+    digest, ext = _photo_digest(photo) if photo else ("", "")
 
     day_row = _lock_day(participant, date)  # lock: the day's caps are checked against committed entries only
     _after_day_lock()
@@ -309,8 +312,7 @@ def exercise_log(actor, *, challenge_id: int, date: dt.date, kind: str, steps: i
         minutes=minutes if field == "minutes" else None, distance_km=distance_km, photo_sha256=digest,
         points_claimed=claimed, status=EntryStatus.COUNTED)
     if photo:
-        entry.photo.save(f"{digest[:16]}.{'png' if photo.name.lower().endswith('.png') else 'jpg'}", photo,
-                         save=False)
+        entry.photo.save(f"{digest[:16]}.{ext}", photo, save=False)
         PhotoFingerprint.objects.bulk_create([PhotoFingerprint(sha256=digest, first_entry=entry)],
                                              ignore_conflicts=True)
         first = PhotoFingerprint.objects.filter(sha256=digest).values_list("first_entry_id", flat=True).first()
