@@ -35,7 +35,7 @@ router = Router(tags=["运动挑战赛 challenge"])
 
 
 def _out(challenge: Challenge, *, joined: bool = False) -> Challenge:
-    challenge.rule_list = list(challenge.rules.order_by("pk"))
+    challenge.rule_list = sorted(challenge.rules.all(), key=lambda r: r.pk)  # prefetched by the list selectors
     challenge.joined = joined
     return challenge
 

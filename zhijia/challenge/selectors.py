@@ -46,7 +46,7 @@ def _version(challenge_id: int) -> int:
 
 def challenge_list(*, user) -> QuerySet[Challenge]:
     """Staff: the challenges organised in their subtree, newest first."""
-    return (scoped(Challenge.objects.select_related("union"), user)
+    return (scoped(Challenge.objects.select_related("union").prefetch_related("rules"), user)
             .annotate(participant_count=Count("participants")).order_by("-starts_on", "-pk"))
 
 
@@ -56,7 +56,7 @@ def challenge_list_for_worker(*, user) -> list[Challenge]:
     if membership is None:
         return []
     ids = [*membership.union.ancestor_ids, membership.union_id]
-    challenges = list(Challenge.objects.select_related("union").filter(union_id__in=ids)
+    challenges = list(Challenge.objects.select_related("union").prefetch_related("rules").filter(union_id__in=ids)
                       .order_by("status", "-starts_on", "-pk"))
     mine = {p.challenge_id: p for p in Participant.objects.filter(worker=membership.worker,
                                                                    challenge__in=challenges)}
