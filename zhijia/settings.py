@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "zhijia.benefits",
     "zhijia.stations",
     "zhijia.studios",
+    "zhijia.challenge",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "benefits-expire-holds": {"task": "benefits.expire_holds_task", "schedule": 60.0},
     "benefits-draw-due": {"task": "benefits.draw_due_lotteries_task", "schedule": 30.0},
     "benefits-reconcile": {"task": "benefits.reconcile_gates_task", "schedule": 600.0},
+    "challenge-reconcile-totals": {"task": "zhijia.challenge.tasks.reconcile_challenge_totals_task",
+                                   "schedule": 86400.0},
 }
 
 # --- Passwords, sessions, security -------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("zhijia.benefits.urls")),
     path("", include("zhijia.stations.urls")),
     path("", include("zhijia.studios.urls")),
+    path("", include("zhijia.challenge.urls")),
     path("", include("zhijia.core.urls")),
 ]
 
