@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "zhijia.care",
     "zhijia.benefits",
     "zhijia.stations",
+    "zhijia.contests",
 ]
 
 MIDDLEWARE = [
