@@ -214,7 +214,8 @@ def exam(request, round_id: int):
         "questions": selectors.paper(attempt), "seconds_left": max(seconds, 0),
         "grace": int(services.exam_grace().total_seconds()),
         "result": selectors.own_result(user=request.user, round_id=round_id),
-        "published": attempt.round.status != RoundStatus.OPEN})
+        "published": attempt.round.status != RoundStatus.OPEN,
+        "expired": attempt.submitted_at is None and timezone.now() > attempt.deadline + services.exam_grace()})
 
 
 @worker_page
