@@ -533,7 +533,8 @@ def practice_score_enter(actor, *, round_id: int, entry_id: int, score: Decimal 
     except InvalidOperation:
         raise ValidationFailed.field("score", "实操成绩应为数字")
     if not Decimal(0) <= value <= rnd.practice_max:
-        raise ValidationFailed.field("score", f"实操成绩应在0到{rnd.practice_max.normalize():f}之间", code="out_of_range")
+        raise ValidationFailed.field("score", f"实操成绩应在0到{rnd.practice_max.normalize():f}之间",
+                                     code="out_of_range")
     reason = reason.strip()[:200]
     # Locks this judge's score of this entrant: two corrections at once apply one after the other.
     existing = PracticeScore.objects.select_for_update().filter(round=rnd, entry=entry, judge=actor).first()
