@@ -41,9 +41,15 @@ def contest_get(*, user, contest_id: int) -> Contest:
 
 
 def round_list(*, contest: Contest) -> list[Round]:
-    return list(Round.objects.filter(contest=contest).annotate(
+    """The rounds in order, each with `participants` (entrants who reached it) and how many sat its paper."""
+    rounds = list(Round.objects.filter(contest=contest).annotate(
         attempts_count=Count("attempts", distinct=True), results_count=Count("results", distinct=True))
         .order_by("order"))
+    reached = dict(Entry.objects.filter(contest=contest).values("reached_order").annotate(n=Count("pk"))
+                   .values_list("reached_order", "n"))
+    for rnd in rounds:
+        rnd.participants = sum(n for order, n in reached.items() if order >= rnd.order)
+    return rounds
 
 
 def round_get(*, user, round_id: int) -> Round:

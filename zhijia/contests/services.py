@@ -570,10 +570,10 @@ def weighted_total(*, theory: Decimal, practice: Decimal, round: Round) -> Decim
     return ((theory * round.theory_weight + practice_100 * round.practice_weight) / 100).quantize(TWO, ROUND_HALF_UP)
 
 
-def certificate_number(contest: Contest, entry: Entry) -> str:
+def certificate_number(contest: Contest, entry: Entry, *, issued_on: dt.date) -> str:
     """`JS` + year + contest + entrant number + four check characters (a keyed hash of the rest): a number
     typed wrong or made up fails the check before any lookup."""
-    body = f"JS{timezone.localdate():%Y}{contest.pk:04d}{entry.number:05d}"
+    body = f"JS{issued_on:%Y}{contest.pk:04d}{entry.number:05d}"
     check = hmac.new(settings.SECRET_KEY.encode(), body.encode(), hashlib.sha256).hexdigest()[:4].upper()
     return f"{body}-{check}"
 
@@ -625,17 +625,17 @@ def round_publish(actor, *, round_id: int, now: dt.datetime | None = None) -> in
     rnd.status, rnd.published_at = RoundStatus.PUBLISHED, now
     rnd.save(update_fields=["status", "published_at"])
     if rnd.is_final:
-        _certificates_issue(rnd, rows)
+        _certificates_issue(rnd, rows, issued_on=timezone.localdate(now))
     audit_record(actor=actor, action=Action.UPDATE, obj=rnd, union=rnd.contest.union,
                  detail={"published": len(rows)})
     return len(rows)
 
 
-def _certificates_issue(rnd: Round, rows: list[RoundResult]) -> None:
+def _certificates_issue(rnd: Round, rows: list[RoundResult], *, issued_on: dt.date) -> None:
     contest = rnd.contest
-    today = timezone.localdate()
     Certificate.objects.bulk_create([
-        Certificate(entry=r.entry, rank=r.rank, issued_on=today, number=certificate_number(contest, r.entry),
+        Certificate(entry=r.entry, rank=r.rank, issued_on=issued_on,
+                    number=certificate_number(contest, r.entry, issued_on=issued_on),
                     award=f"第{r.rank}名" if r.rank <= contest.award_places else "优秀选手")
         for r in rows if not r.absent])
 
