@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from zhijia.contests import services
 from zhijia.contests.models import (
     Certificate,
     Contest,
@@ -31,6 +32,11 @@ def contest_list(*, user) -> QuerySet[Contest]:
     judged = ContestJudge.objects.filter(user=user).values("contest_id")
     return (Contest.objects.filter(Q(pk__in=mine) | Q(pk__in=judged)).select_related("union")
             .annotate(entrants=Count("entries", distinct=True)).order_by("-registration_opens_at", "-pk"))
+
+
+def may_organise(*, user, contest: Contest) -> bool:
+    """Organising staff of the contest's subtree (judges who only judge may not publish or advance)."""
+    return user.role in services.ORGANISERS and require_staff(user).contains(contest.union)
 
 
 def contest_get(*, user, contest_id: int) -> Contest:
@@ -148,6 +154,16 @@ def entry_list_own(*, user) -> list[dict]:
                            "result": results.get((rnd.pk, e.pk))})
         out.append({"entry": e, "stages": stages, "certificate": certificates.get(e.pk)})
     return out
+
+
+def round_for_entrant(*, user, round_id: int) -> Round:
+    """A round of a contest the worker entered (what the exam's start page describes)."""
+    worker = worker_for_user(user)
+    rnd = (Round.objects.select_related("contest").filter(pk=round_id, contest__entries__worker=worker).first()
+           if worker else None)
+    if rnd is None:
+        raise NotFound("赛程不存在或您没有报名该比赛")
+    return rnd
 
 
 def attempt_own(*, user, round_id: int) -> ExamAttempt:

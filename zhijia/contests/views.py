@@ -107,6 +107,7 @@ def contest_detail(request, contest_id: int):
         "entries": selectors.entry_list(user=request.user, contest_id=contest.pk, q=q or None)[:100], "q": q,
         "judges": contest.judges.select_related("user"), "rules": AdvanceRule.choices,
         "may_judge": services.may_judge(request.user, contest),
+        "may_organise": selectors.may_organise(user=request.user, contest=contest),
         "categories": selectors.question_categories(contest=contest)})
 
 
@@ -206,7 +207,7 @@ def exam(request, round_id: int):
                               round_id=round_id, answers=answers, submit=submit)
         return redirect("contests:exam", round_id)
     if attempt is None:
-        rnd = selectors.Round.objects.select_related("contest").filter(pk=round_id).first()
+        rnd = selectors.round_for_entrant(user=request.user, round_id=round_id)
         return render(request, "contests/exam_start.html", {"round": rnd})
     seconds = int((attempt.deadline - timezone.now()).total_seconds())
     return render(request, "contests/exam.html", {

@@ -22,7 +22,8 @@ def test_console_creates_a_contest_and_a_sibling_district_sees_none_of_it(world)
     body = r.content.decode()
     assert "已创建比赛" in body and "初赛" in body and "复赛" in body and "决赛" in body
     contest = Contest.objects.get(title="城关街道快递员竞赛")
-    r = c.post("/console/contests/", {"title": "日期有误", "trade": "快递员", "registration_opens_at": "2026-02-01T09:00",
+    r = c.post("/console/contests/", {"title": "日期有误", "trade": "快递员",
+                                      "registration_opens_at": "2026-02-01T09:00",
                                       "registration_closes_at": "2026-01-31T18:00"}, follow=True)
     assert "报名截止时间应晚于报名开始时间" in r.content.decode()
     hd = signed_in(world.hd)
