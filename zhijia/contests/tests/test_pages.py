@@ -121,3 +121,22 @@ def test_an_expired_paper_is_not_shown_for_answering(world):
 def test_certificate_verification_page_is_public(world):
     r = Client().get("/contests/verify/?number=JS2026000100001-ABCD")
     assert r.status_code == 200 and "查无此证书" in r.content.decode()
+
+
+def test_a_judge_from_elsewhere_sees_the_contest_scores_but_cannot_publish(world):
+    services.judge_assign(world.fs, contest_id=world.contest.pk, user_id=world.hd_reviewer.pk)
+    c = signed_in(world.hd_reviewer)
+    assert world.contest.title in c.get("/console/contests/").content.decode()
+    page = c.get(f"/console/contests/{world.contest.pk}/").content.decode()
+    assert "公布成绩" not in page and f"/console/contests/rounds/{world.rounds[1].pk}/score/" in page
+    r = c.post(f"/console/contests/{world.contest.pk}/", {"action": "publish", "round": world.rounds[0].pk},
+               follow=True)
+    assert "没有权限" in r.content.decode()
+    assert world.rounds[0].__class__.objects.get(pk=world.rounds[0].pk).status == "open"
+    # the sibling district's other staff still see nothing
+    assert world.contest.title not in signed_in(world.hd).get("/console/contests/").content.decode()
+
+
+def test_the_exam_page_of_a_contest_not_entered_is_not_found(world):
+    r = signed_in(world.workers[0]).get(f"/w/contests/rounds/{world.rounds[0].pk}/exam/")
+    assert r.status_code == 404 and "没有报名" in r.content.decode()
