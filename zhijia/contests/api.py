@@ -19,6 +19,7 @@ from zhijia.contests.schemas import (
     EntryIn,
     EntryOut,
     JudgeIn,
+    MyEntryOut,
     QuestionIn,
     QuestionOut,
     ResultOut,
@@ -50,6 +51,22 @@ def contest_create(request, payload: ContestIn):
 @router.get("/open", response=list[ContestOut], summary="我可以报名的比赛（职工）")
 def contest_list_open(request):
     return selectors.contest_list_open_to(user=request.user)
+
+
+@router.get("/mine", response=list[MyEntryOut], summary="我的比赛：各赛程状态、已公布的成绩与名次、证书（职工）")
+def entry_list_own(request):
+    out = []
+    for item in selectors.entry_list_own(user=request.user):
+        entry = item["entry"]
+        out.append({
+            "id": entry.pk, "contest": entry.contest_id, "contest_title": entry.contest.title,
+            "number": entry.number, "certificate": item["certificate"],
+            "rounds": [{"round": s["round"].pk, "stage": s["round"].stage,
+                        "stage_label": s["round"].get_stage_display(), "status": s["round"].status,
+                        "reached": s["reached"], "exam_open": s["exam_open"],
+                        "submitted": bool(s["attempt"] and s["attempt"].submitted_at), "result": s["result"]}
+                       for s in item["stages"]]})
+    return out
 
 
 @router.get("/certificates/{number}", response=CertificateCheck, auth=None, summary="核验证书编号（公开）")

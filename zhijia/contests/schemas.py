@@ -180,3 +180,38 @@ class CertificateCheck(Schema):
     contest: str = ""
     award: str = ""
     issued_on: dt.date | None = None
+
+
+class MyResult(Schema):
+    rank: int
+    total: Decimal
+    theory_score: Decimal
+    practice_score: Decimal
+    absent: bool
+    advanced: bool
+
+
+class MyRound(Schema):
+    round: int
+    stage: str
+    stage_label: str
+    status: str
+    reached: bool
+    exam_open: bool
+    submitted: bool
+    result: MyResult | None
+
+
+class MyCertificate(Schema):
+    number: str
+    award: str
+    rank: int
+
+
+class MyEntryOut(Schema):
+    id: int
+    contest: int
+    contest_title: str
+    number: int
+    rounds: list[MyRound]
+    certificate: MyCertificate | None

@@ -120,3 +120,31 @@ def test_question_import_from_xlsx_all_or_nothing(world, api_client):
 def test_certificate_number_verification_is_public(world, api_client):
     r = api_client.get("/api/v1/contests/certificates/JS2026000100001-ABCD")
     assert r.status_code == 200 and r.json()["valid"] is False
+
+
+def test_my_entries_show_results_only_once_published_and_lists_keep_their_query_count(
+        world, api_client, django_assert_max_num_queries):
+    from zhijia.contests import services
+
+    for w in world.workers:
+        services.entry_register(w, contest_id=world.contest.pk)
+    prelim = world.rounds[0]
+    now = timezone.now()
+    entry = Entry.objects.get(worker=world.workers[0].worker)
+    ExamAttempt.objects.create(round=prelim, entry=entry, seed="s", question_ids=[], started_at=now,
+                               deadline=now + dt.timedelta(minutes=1), submitted_at=now, points=8, max_points=10,
+                               score=80)
+    c = api_client.as_user(world.workers[0])
+    mine = c.get("/api/v1/contests/mine").json()
+    assert mine[0]["number"] == entry.number and mine[0]["rounds"][0]["submitted"] is True
+    assert mine[0]["rounds"][0]["result"] is None and [r["reached"] for r in mine[0]["rounds"]] == [True, False, False]
+    services.round_publish(world.fs, round_id=prelim.pk)
+    mine = c.get("/api/v1/contests/mine").json()
+    assert mine[0]["rounds"][0]["result"]["rank"] == 1 and mine[0]["rounds"][0]["result"]["total"] == "80.00"
+    fs = api_client.__class__().as_user(world.fs)
+    with django_assert_max_num_queries(8):
+        assert fs.get(f"/api/v1/contests/{world.contest.pk}/entries").json()["count"] == 6
+    with django_assert_max_num_queries(8):
+        assert len(fs.get(f"/api/v1/contests/rounds/{prelim.pk}/rankings").json()["items"]) == 6
+    with django_assert_max_num_queries(6):
+        assert fs.get("/api/v1/contests").json()["count"] == 1
