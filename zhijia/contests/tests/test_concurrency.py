@@ -82,3 +82,38 @@ def test_two_clicks_on_start_give_one_paper_and_two_advances_one_move(city, make
     results = run_concurrently([lambda: services.round_advance(fs, round_id=prelim.pk)] * 3)
     assert sorted(results) == ["conflict", "conflict", "ok"], results
     assert Entry.objects.get().reached_order == 2
+
+
+@pytest.mark.parametrize("locked", [True, False], ids=["guarded", "control-without-the-lock"])
+def test_registration_race_with_a_slow_write(city, make_staff, make_worker_user, monkeypatch, locked):
+    """The write is slowed so every registration reads before any writes. With the contest row locked they queue
+    and exactly the capacity gets in with numbers 1..5; the control, with row locks switched off, shows the race
+    the lock prevents: everyone reads the same count and number, so places and numbers clash."""
+    require_postgres()
+    import time
+
+    from django.db.models import QuerySet
+
+    from zhijia.contests import services
+    from zhijia.contests.models import Entry
+    from zhijia.contests.tests.conftest import make_contest
+
+    fs = make_staff("cfs", city.fangshan)
+    contest = make_contest(fs, capacity=5)
+    workers = [make_worker_user(i, union=city.community) for i in range(1, 9)]
+    original = Entry.objects.create
+
+    def slow_create(**kwargs):
+        time.sleep(0.3)
+        return original(**kwargs)
+
+    monkeypatch.setattr(Entry.objects, "create", slow_create)
+    if not locked:
+        monkeypatch.setattr(QuerySet, "select_for_update", lambda self, *a, **k: self)
+    results = run_concurrently([(lambda w=w: services.entry_register(w, contest_id=contest.pk)) for w in workers])
+    numbers = sorted(Entry.objects.filter(contest=contest).values_list("number", flat=True))
+    if locked:
+        assert sorted(results) == ["full"] * 3 + ["ok"] * 5 and numbers == [1, 2, 3, 4, 5]
+    else:
+        # eight different workers, yet most are told they registered already: they all took number 1
+        assert results.count("already_registered") >= 1 and numbers != [1, 2, 3, 4, 5], (results, numbers)
