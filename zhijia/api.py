@@ -113,6 +113,7 @@ def _register_routers() -> None:
     from zhijia.benefits.api import router as benefits_router
     from zhijia.care.api import router as care_router
     from zhijia.challenge.api import router as challenge_router
+    from zhijia.contests.api import router as contests_router
     from zhijia.members.api import cards_router
     from zhijia.members.api import router as members_router
     from zhijia.orgs.api import router as orgs_router
@@ -135,6 +136,7 @@ def _register_routers() -> None:
     api.add_router("/volunteers", volunteers_router)
     api.add_router("/studios", studios_router)
     api.add_router("/challenge", challenge_router)
+    api.add_router("/contests", contests_router)
 
 
 _register_routers()

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "zhijia.stations",
     "zhijia.studios",
     "zhijia.challenge",
+    "zhijia.contests",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("zhijia.stations.urls")),
     path("", include("zhijia.studios.urls")),
     path("", include("zhijia.challenge.urls")),
+    path("", include("zhijia.contests.urls")),
     path("", include("zhijia.core.urls")),
 ]
 
