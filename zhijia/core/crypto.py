@@ -88,13 +88,22 @@ def keyed_hash(value: str) -> str:
 
 
 def keyed_hasher() -> Callable[[str], str]:
-    """keyed_hash() for a loop over many values: the key is resolved once and each value goes through the one-shot
-    HMAC-SHA256 of OpenSSL. Same normalisation, same result as keyed_hash()."""
+    """keyed_hash() for a loop over many values: same normalisation, same result. HMAC-SHA256 is
+    SHA256(key^opad | SHA256(key^ipad | value)); the two keyed SHA-256 states are computed once and copied per value
+    (RFC 2104), which costs about a third of a one-shot HMAC that sets the key up again every time."""
     key = _index_key(os.environ.get("ZHIJIA_PII_INDEX_KEY", ""))
-    digest, sha256 = hmac.digest, hashlib.sha256
+    if len(key) > 64:  # longer than SHA-256's block: HMAC uses the key's digest
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
     def hash_one(value: str) -> str:
-        return digest(key, value.strip().upper().encode(), sha256).hex()
+        i = inner.copy()
+        i.update(value.strip().upper().encode())
+        o = outer.copy()
+        o.update(i.digest())
+        return o.hexdigest()
 
     return hash_one
 
@@ -105,6 +114,8 @@ def keyed_hash_many(values: list[str]) -> list[str]:
 
 
 _NONCE_POOL = 12 * 4096
+_forks = [0]  # bumped in a forked child: a sealer made before the fork draws fresh nonces there
+os.register_at_fork(after_in_child=lambda: _forks.__setitem__(0, _forks[0] + 1))
 
 
 def sealer() -> Callable[[str], str]:
@@ -114,12 +125,12 @@ def sealer() -> Callable[[str], str]:
     open_sealed() like any other sealed value."""
     kid, aead = pii_keys()[0]
     encrypt, aad, prefix, b64 = aead.encrypt, kid.encode(), f"{kid}$", base64.b64encode
-    state = {"pid": -1, "pool": b"", "at": _NONCE_POOL}
+    state = {"fork": -1, "pool": b"", "at": _NONCE_POOL}
 
     def seal_one(plain: str) -> str:
         at = state["at"]
-        if at >= _NONCE_POOL or state["pid"] != os.getpid():
-            state["pid"], state["pool"], at = os.getpid(), os.urandom(_NONCE_POOL), 0
+        if at >= _NONCE_POOL or state["fork"] != _forks[0]:
+            state["fork"], state["pool"], at = _forks[0], os.urandom(_NONCE_POOL), 0
         nonce = state["pool"][at:at + 12]
         state["at"] = at + 12
         return prefix + b64(nonce + encrypt(nonce, plain.encode(), aad)).decode()

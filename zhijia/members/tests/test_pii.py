@@ -42,12 +42,14 @@ def test_masks():
     assert mask_phone("13812345678") == "138****5678"
 
 
-def test_fast_hash_in_imports_equals_keyed_hash():
-    from zhijia.members.imports import _fast_keyed_hash
-
-    fast = _fast_keyed_hash()
-    for value in ["110105199001011234", "13812345678", "11010519900101123X"]:
-        assert fast(value) == crypto.keyed_hash(value)
+def test_batch_hasher_and_sealer_give_what_the_one_at_a_time_functions_give():
+    hash_one, seal_one = crypto.keyed_hasher(), crypto.sealer()
+    values = ["110105199001011234", "13812345678", "11010519900101123X", " 11010519900101123x "]
+    assert [hash_one(v) for v in values] == [crypto.keyed_hash(v) for v in values] == crypto.keyed_hash_many(values)
+    sealed = [seal_one(v) for v in values * 2000]  # past one pool of nonces
+    assert [crypto.open_sealed(s) for s in sealed] == values * 2000
+    assert {crypto.sealed_key_id(s) for s in sealed} == {crypto.primary_key_id()}
+    assert len({base64.b64decode(s.partition("$")[2])[:12] for s in sealed}) == len(sealed)  # no nonce twice
 
 
 def test_rotate_key_reseals_every_row_and_search_still_works(applied, settings):
