@@ -549,14 +549,57 @@ WHERE {_RANGE}
   AND NOT EXISTS (SELECT 1 FROM members_membership m WHERE m.worker_id = w.id AND m.status IN ('applied', 'admitted'))
 """  # noqa: S608 - put together from the constants above
 
-# Ids drawn from the table's own sequence (named once, not looked up per row), so the member number is written with
-# the row. A membership opened meanwhile by an application wins: the one-current-membership index is the arbiter.
+# The memberships of a range by a lookup of its workers (the fallback of _RANGE_COMMIT_PG). A membership opened
+# meanwhile by an application wins: the one-current-membership index is the arbiter.
 _MEMBERSHIP_INSERT_PG = f"""
 INSERT INTO members_membership (id, worker_id, union_id, status, joined_on, member_number, end_reason, created_at,
                                 updated_at)
 SELECT s.id, s.worker_id, %s, 'admitted', %s, %s || lpad(s.id::text, 10, '0'), '', %s, %s
 FROM (SELECT nextval(%s::regclass) AS id, w.id AS worker_id {_MEMBERSHIP_SELECT}) s
 ON CONFLICT (worker_id) WHERE status IN ('applied', 'admitted') DO NOTHING
+"""  # noqa: S608 - put together from the constants above
+
+
+# PostgreSQL, one statement per range: the workers are upserted, and the ids of the new and changed ones come back
+# from RETURNING, so only the rows of workers that were already there unchanged are looked up by hash; the missing
+# memberships are added with numbers drawn from the table's own sequence (named once, not looked up per row). The
+# counts come back with it: staged rows, workers created, workers found by a lookup, memberships added.
+_RANGE_COMMIT_PG = f"""
+WITH src AS MATERIALIZED (
+    SELECT r.name, r.id_number, r.id_number_hash, r.phone, r.phone_hash, r.gender, r.birth_date, r.occupation,
+           r.employer_name, r.work_region_code
+    FROM members_rosterrow r WHERE {_RANGE}),
+upserted AS (
+    INSERT INTO members_worker (name, id_number, id_number_hash, phone, phone_hash, gender, birth_date, occupation,
+                                employer_name, employer_credit_code, work_region_code, home_region_code,
+                                created_at, updated_at)
+    SELECT s.name, s.id_number, s.id_number_hash, s.phone, s.phone_hash, s.gender, s.birth_date, s.occupation,
+           s.employer_name, %s, s.work_region_code, '', %s, %s
+    FROM src s
+    ON CONFLICT (id_number_hash) DO UPDATE SET
+        name = excluded.name, phone = excluded.phone, phone_hash = excluded.phone_hash,
+        occupation = excluded.occupation, employer_name = excluded.employer_name,
+        work_region_code = excluded.work_region_code, updated_at = excluded.updated_at
+    WHERE members_worker.name <> excluded.name OR members_worker.phone_hash <> excluded.phone_hash
+       OR members_worker.occupation <> excluded.occupation OR members_worker.employer_name <> excluded.employer_name
+       OR members_worker.work_region_code <> excluded.work_region_code
+    RETURNING id, id_number_hash, xmax = 0 AS created),
+unchanged AS (
+    SELECT w.id FROM src s JOIN members_worker w ON w.id_number_hash = s.id_number_hash
+    WHERE NOT EXISTS (SELECT 1 FROM upserted u WHERE u.id_number_hash = s.id_number_hash)),
+added AS (
+    INSERT INTO members_membership (id, worker_id, union_id, status, joined_on, member_number, end_reason,
+                                    created_at, updated_at)
+    SELECT m.id, m.worker_id, %s, 'admitted', %s, %s || lpad(m.id::text, 10, '0'), '', %s, %s
+    FROM (SELECT nextval(%s::regclass) AS id, k.worker_id
+          FROM (SELECT id AS worker_id, created FROM upserted UNION ALL SELECT id, false FROM unchanged) k
+          WHERE k.created OR NOT EXISTS (SELECT 1 FROM members_membership c
+                                         WHERE c.worker_id = k.worker_id AND c.status IN ('applied', 'admitted'))
+         ) m
+    ON CONFLICT (worker_id) WHERE status IN ('applied', 'admitted') DO NOTHING
+    RETURNING 1)
+SELECT (SELECT COUNT(*) FROM src), (SELECT COUNT(*) FROM upserted WHERE created),
+       (SELECT COUNT(*) FROM upserted) + (SELECT COUNT(*) FROM unchanged), (SELECT COUNT(*) FROM added)
 """  # noqa: S608 - put together from the constants above
 
 
@@ -581,18 +624,26 @@ class _Commit:
         item, now = self.item, self.now
         span = [item.pk, lo, hi]
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM members_rosterrow r WHERE {_RANGE}", span)  # noqa: S608
-            rows = cursor.fetchone()[0]
-            if not rows:
-                return
-            cursor.execute(_RANGE_EXISTING, span)
-            created_workers = rows - cursor.fetchone()[0]
-            cursor.execute(_WORKER_UPSERT, [self.credit, now, now, *span])
             if self.sequence:
-                cursor.execute(_MEMBERSHIP_INSERT_PG,
-                               [item.union_id, now.date(), self.prefix, now, now, self.sequence, *span])
-                added = cursor.rowcount
+                cursor.execute(_RANGE_COMMIT_PG, [*span, self.credit, now, now, item.union_id, now.date(),
+                                                  self.prefix, now, now, self.sequence])
+                rows, created_workers, found, added = cursor.fetchone()
+                if not rows:
+                    return
+                if found < rows:
+                    # A worker committed by someone else after this statement's snapshot, unchanged by the upsert:
+                    # look it up again in a fresh snapshot (rare; the statement below is idempotent).
+                    cursor.execute(_MEMBERSHIP_INSERT_PG,
+                                   [item.union_id, now.date(), self.prefix, now, now, self.sequence, *span])
+                    added += cursor.rowcount
             else:
+                cursor.execute(f"SELECT COUNT(*) FROM members_rosterrow r WHERE {_RANGE}", span)  # noqa: S608
+                rows = cursor.fetchone()[0]
+                if not rows:
+                    return
+                cursor.execute(_RANGE_EXISTING, span)
+                created_workers = rows - cursor.fetchone()[0]
+                cursor.execute(_WORKER_UPSERT, [self.credit, now, now, *span])
                 cursor.execute(
                     f"""INSERT INTO members_membership (worker_id, union_id, status, joined_on, end_reason,
                                                        created_at, updated_at)

@@ -99,7 +99,8 @@ def test_changed_phone_is_updated_and_member_of_other_union_is_refused(city, sta
     item = _upload(staff, city.chengguan, _csv([_row(40, phone="13900000001"), _row(41)]),
                    capture=django_capture_on_commit_callbacks)
     assert item.good_rows == 1 and "会员关系转接" in item.rows.get(ok=False).errors
-    _commit(staff, item, django_capture_on_commit_callbacks)
+    item = _commit(staff, item, django_capture_on_commit_callbacks)
+    assert (item.created_workers, item.created_memberships) == (0, 0)  # updated, not created; already a member
     assert Worker.objects.get(id_number_hash=keyed_hash(person(40)["id_number"])).phone == \
         "13900000001"
 
