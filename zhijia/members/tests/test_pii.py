@@ -67,3 +67,18 @@ def test_rotate_key_reseals_every_row_and_search_still_works(applied, settings):
     # With the old key gone, everything still opens.
     settings.PII_KEYS = f"k2:{new}"
     assert Worker.objects.get(pk=applied.worker_id).phone == person(11)["phone"]
+
+
+def test_a_sealer_made_before_a_fork_draws_fresh_nonces_in_the_child():
+    seal_one = crypto.sealer()
+    seal_one("x")  # the pool of nonces is filled in the parent
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: seal once and hand the result back
+        os.write(write_end, seal_one("x").encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read_end, 200).decode()
+    parent = seal_one("x")
+    nonce = lambda sealed: base64.b64decode(sealed.partition("$")[2])[:12]  # noqa: E731
+    assert crypto.open_sealed(child) == "x" and nonce(child) != nonce(parent)
