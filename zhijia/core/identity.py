@@ -21,6 +21,7 @@ _ID_CHECK = "10X98765432"
 _ID_ASCII_ZERO = 48 * sum(_ID_WEIGHTS)  # the weighted sum over the character codes of "0" * 17
 _ID_RE = re.compile(r"^\d{17}[\dX]$")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+_PHONE_SEPARATORS = re.compile(r"[\s-]")
 
 _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
@@ -63,7 +64,7 @@ def parse_id_number(value: str | None, *, field: str = "id_number", today: dt.da
 
 
 def normalize_phone(value: str | None, *, field: str = "phone") -> str:
-    raw = re.sub(r"[\s-]", "", value or "")
+    raw = _PHONE_SEPARATORS.sub("", value or "")
     if raw.startswith("+86"):
         raw = raw[3:]
     if not PHONE_RE.match(raw):
