@@ -6,6 +6,8 @@
 - The keyed hash (HMAC-SHA256 under ZHIJIA_PII_INDEX_KEY) is stable across encryption-key rotations, so exact-value
   search never stops working.
 - With nothing configured (the embedded default) both keys are derived from SECRET_KEY; production sets its own.
+- For bulk work (roster imports) `sealer()` and `keyed_hasher()` return callables that give exactly what `seal()` and
+  `keyed_hash()` give, with the key looked up once instead of once per value.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
@@ -82,3 +85,54 @@ def keyed_hash(value: str) -> str:
     """HMAC-SHA256 of a normalised value: finds a row by exact ID number or phone without decrypting."""
     key = _index_key(os.environ.get("ZHIJIA_PII_INDEX_KEY", ""))
     return hmac.new(key, value.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+def keyed_hasher() -> Callable[[str], str]:
+    """keyed_hash() for a loop over many values: same normalisation, same result. HMAC-SHA256 is
+    SHA256(key^opad | SHA256(key^ipad | value)); the two keyed SHA-256 states are computed once and copied per value
+    (RFC 2104), which costs about a third of a one-shot HMAC that sets the key up again every time."""
+    key = _index_key(os.environ.get("ZHIJIA_PII_INDEX_KEY", ""))
+    if len(key) > 64:  # longer than SHA-256's block: HMAC uses the key's digest
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def hash_one(value: str) -> str:
+        i = inner.copy()
+        i.update(value.strip().upper().encode())
+        o = outer.copy()
+        o.update(i.digest())
+        return o.hexdigest()
+
+    return hash_one
+
+
+def keyed_hash_many(values: list[str]) -> list[str]:
+    hash_one = keyed_hasher()
+    return [hash_one(v) for v in values]
+
+
+_NONCE_POOL = 12 * 4096
+_forks = [0]  # bumped in a forked child: a sealer made before the fork draws fresh nonces there
+os.register_at_fork(after_in_child=lambda: _forks.__setitem__(0, _forks[0] + 1))
+
+
+def sealer() -> Callable[[str], str]:
+    """seal() for a loop over many values: the primary key's AES-GCM object is taken once, and the 96-bit random
+    nonces are sliced from one os.urandom read of 4,096 nonces at a time (the same CSPRNG as seal(), fewer system
+    calls). The pool is refilled in a forked child, so two processes never share nonces. Output opens with
+    open_sealed() like any other sealed value."""
+    kid, aead = pii_keys()[0]
+    encrypt, aad, prefix, b64 = aead.encrypt, kid.encode(), f"{kid}$", base64.b64encode
+    state = {"fork": -1, "pool": b"", "at": _NONCE_POOL}
+
+    def seal_one(plain: str) -> str:
+        at = state["at"]
+        if at >= _NONCE_POOL or state["fork"] != _forks[0]:
+            state["fork"], state["pool"], at = _forks[0], os.urandom(_NONCE_POOL), 0
+        nonce = state["pool"][at:at + 12]
+        state["at"] = at + 12
+        return prefix + b64(nonce + encrypt(nonce, plain.encode(), aad)).decode()
+
+    return seal_one

@@ -12,13 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from operator import mul
 
 from zhijia.core.errors import ValidationFailed
 
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _ID_CHECK = "10X98765432"
+_ID_ASCII_ZERO = 48 * sum(_ID_WEIGHTS)  # the weighted sum over the character codes of "0" * 17
 _ID_RE = re.compile(r"^\d{17}[\dX]$")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+_PHONE_SEPARATORS = re.compile(r"[\s-]")
 
 _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
@@ -34,6 +37,8 @@ class IdNumberFacts:
 
 
 def id_number_check_char(first17: str) -> str:
+    if len(first17) == 17 and first17.isascii() and first17.isdigit():  # the common case, in a roster's hot loop
+        return _ID_CHECK[(sum(map(mul, first17.encode(), _ID_WEIGHTS)) - _ID_ASCII_ZERO) % 11]
     total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11]
 
@@ -59,7 +64,7 @@ def parse_id_number(value: str | None, *, field: str = "id_number", today: dt.da
 
 
 def normalize_phone(value: str | None, *, field: str = "phone") -> str:
-    raw = re.sub(r"[\s-]", "", value or "")
+    raw = _PHONE_SEPARATORS.sub("", value or "")
     if raw.startswith("+86"):
         raw = raw[3:]
     if not PHONE_RE.match(raw):

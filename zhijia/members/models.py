@@ -30,8 +30,8 @@ class Worker(models.Model):
     birth_date = models.DateField("出生日期")
     occupation = models.CharField("职业", max_length=24, choices=Occupation.choices, default=Occupation.OTHER)
     employer_name = models.CharField("工作单位", max_length=120, blank=True)
-    employer_credit_code = models.CharField("单位统一社会信用代码", max_length=18, blank=True, db_index=True)
-    work_region_code = models.CharField("工作地行政区划代码", max_length=12, blank=True, db_index=True)
+    employer_credit_code = models.CharField("单位统一社会信用代码", max_length=18, blank=True)
+    work_region_code = models.CharField("工作地行政区划代码", max_length=12, blank=True)
     work_lat = models.FloatField("工作地纬度", null=True, blank=True)
     work_lng = models.FloatField("工作地经度", null=True, blank=True)
     home_region_code = models.CharField("居住地行政区划代码", max_length=12, blank=True)
@@ -41,6 +41,10 @@ class Worker(models.Model):
     class Meta:
         verbose_name = "职工"
         verbose_name_plural = "职工"
+        # One index per question asked (each index is written once per imported row): the work place by prefix and
+        # exactly (pattern_ops serves both); the employer's code is never searched on workers.
+        indexes = [models.Index(fields=["work_region_code"], name="worker_work_region",
+                                opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
         return self.name
@@ -64,13 +68,15 @@ CURRENT_STATUSES = (MembershipStatus.APPLIED, MembershipStatus.ADMITTED)
 
 class Membership(models.Model):
     worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="memberships")
-    union = models.ForeignKey("orgs.Union", on_delete=models.PROTECT, related_name="memberships")
+    # Indexed by membership_union_status, which starts with the union.
+    union = models.ForeignKey("orgs.Union", on_delete=models.PROTECT, related_name="memberships", db_index=False)
     member_number = models.CharField("会员编号", max_length=24, null=True, blank=True, unique=True)
     status = models.CharField("状态", max_length=20, choices=MembershipStatus.choices, default=MembershipStatus.APPLIED)
     joined_on = models.DateField("入会日期", null=True, blank=True)
     ended_on = models.DateField("终止日期", null=True, blank=True)
     # The membership this one continues after a transfer (会员关系转接): the chain is the member's history.
-    transferred_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    transferred_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                         db_index=False)  # partial index below: most memberships are not transfers
     end_reason = models.CharField("终止原因", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -82,7 +88,9 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["worker"], condition=Q(status__in=["applied", "admitted"]),
                                     name="membership_one_current_per_worker"),
         ]
-        indexes = [models.Index(fields=["union", "status"], name="membership_union_status")]
+        indexes = [models.Index(fields=["union", "status"], name="membership_union_status"),
+                   models.Index(fields=["transferred_from"], condition=Q(transferred_from__isnull=False),
+                                name="membership_transferred_from")]
 
     def __str__(self) -> str:
         return f"{self.worker} @ {self.union}"
@@ -307,7 +315,11 @@ class RosterRow(models.Model):
     the original cells (sealed, they may hold an ID number) for the failed-rows file. Good rows are removed once
     committed."""
 
-    roster_import = models.ForeignKey(RosterImport, on_delete=models.CASCADE, related_name="rows")
+    # Scratch rows written a million at a time by COPY: no database foreign key (it would check each row against the
+    # batch; the rows are only written by the batch's own validation and deleted with it by Django's cascade), and
+    # indexed by rosterrow_import_ok, which starts with the batch.
+    roster_import = models.ForeignKey(RosterImport, on_delete=models.CASCADE, related_name="rows",
+                                      db_constraint=False, db_index=False)
     row_no = models.PositiveIntegerField()
     ok = models.BooleanField(default=True)
     errors = models.TextField(blank=True)
@@ -324,8 +336,8 @@ class RosterRow(models.Model):
     work_region_code = models.CharField(max_length=12, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["roster_import", "id_number_hash"], name="rosterrow_import_hash"),
-                   models.Index(fields=["roster_import", "ok", "row_no"], name="rosterrow_import_ok")]
+        # Repeated IDs are found by sorting a batch's hashes once (imports._mark_duplicates), not by an index.
+        indexes = [models.Index(fields=["roster_import", "ok", "row_no"], name="rosterrow_import_ok")]
 
 
 # --- 电子会员卡 ---------------------------------------------------------------------------------------------------

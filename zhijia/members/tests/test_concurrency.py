@@ -72,3 +72,40 @@ def test_two_staff_approving_at_once_admit_once(city, make_staff):
     assert sum(isinstance(r, Conflict) for r in results) == 3
     m = Membership.objects.get()
     assert m.status == "admitted" and m.member_number
+
+
+def test_roster_import_stages_from_a_writer_thread_and_commits_ranges_in_parallel(city, make_staff, monkeypatch):
+    """Outside a test transaction the import runs as in production: staging from a second thread, then ranges
+    committed two at a time on their own connections. Every good row lands once, numbers are unique, the staged good
+    rows are gone, and a second run of the commit task changes nothing."""
+    import csv
+    import io
+
+    from zhijia.members import imports
+    from zhijia.members.models import RosterImport, RosterRow, Worker
+
+    require_postgres()
+    monkeypatch.setattr(imports, "CHUNK", 7)
+    monkeypatch.setattr(imports, "COMMIT_RANGE", 9)
+    staff = make_staff("fs", city.fangshan)
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["姓名", "身份证号", "手机号", "职业"])
+    for i in range(300, 360):
+        p = person(i)
+        writer.writerow([p["name"], p["id_number"], p["phone"] if i % 10 else "123", "快递员"])
+    writer.writerow([person(301)["name"], person(301)["id_number"], person(301)["phone"], "快递员"])  # a repeat
+    item = imports.roster_import_create(staff, union_id=city.chengguan.pk, filename="r.csv",
+                                        fileobj=io.BytesIO(buf.getvalue().encode()))
+    item = RosterImport.objects.get(pk=item.pk)
+    assert (item.status, item.total_rows, item.good_rows, item.bad_rows) == ("validated", 61, 54, 7)
+    imports.roster_import_commit(staff, import_id=item.pk)
+    item = RosterImport.objects.get(pk=item.pk)
+    assert (item.status, item.created_workers, item.created_memberships, item.processed_rows) == ("done", 54, 54, 54)
+    numbers = list(Membership.objects.filter(union=city.chengguan).values_list("member_number", flat=True))
+    assert len(numbers) == len(set(numbers)) == 54 and Worker.objects.count() == 54
+    assert not RosterRow.objects.filter(roster_import=item, ok=True).exists()
+    assert RosterRow.objects.filter(roster_import=item, ok=False).count() == 7
+    RosterImport.objects.filter(pk=item.pk).update(status="committing")  # the task delivered twice
+    imports.roster_import_run_commit(import_id=item.pk)
+    assert Membership.objects.count() == 54 and Worker.objects.count() == 54

@@ -42,12 +42,14 @@ def test_masks():
     assert mask_phone("13812345678") == "138****5678"
 
 
-def test_fast_hash_in_imports_equals_keyed_hash():
-    from zhijia.members.imports import _fast_keyed_hash
-
-    fast = _fast_keyed_hash()
-    for value in ["110105199001011234", "13812345678", "11010519900101123X"]:
-        assert fast(value) == crypto.keyed_hash(value)
+def test_batch_hasher_and_sealer_give_what_the_one_at_a_time_functions_give():
+    hash_one, seal_one = crypto.keyed_hasher(), crypto.sealer()
+    values = ["110105199001011234", "13812345678", "11010519900101123X", " 11010519900101123x "]
+    assert [hash_one(v) for v in values] == [crypto.keyed_hash(v) for v in values] == crypto.keyed_hash_many(values)
+    sealed = [seal_one(v) for v in values * 2000]  # past one pool of nonces
+    assert [crypto.open_sealed(s) for s in sealed] == values * 2000
+    assert {crypto.sealed_key_id(s) for s in sealed} == {crypto.primary_key_id()}
+    assert len({base64.b64decode(s.partition("$")[2])[:12] for s in sealed}) == len(sealed)  # no nonce twice
 
 
 def test_rotate_key_reseals_every_row_and_search_still_works(applied, settings):
@@ -65,3 +67,18 @@ def test_rotate_key_reseals_every_row_and_search_still_works(applied, settings):
     # With the old key gone, everything still opens.
     settings.PII_KEYS = f"k2:{new}"
     assert Worker.objects.get(pk=applied.worker_id).phone == person(11)["phone"]
+
+
+def test_a_sealer_made_before_a_fork_draws_fresh_nonces_in_the_child():
+    seal_one = crypto.sealer()
+    seal_one("x")  # the pool of nonces is filled in the parent
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: seal once and hand the result back
+        os.write(write_end, seal_one("x").encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read_end, 200).decode()
+    parent = seal_one("x")
+    nonce = lambda sealed: base64.b64decode(sealed.partition("$")[2])[:12]  # noqa: E731
+    assert crypto.open_sealed(child) == "x" and nonce(child) != nonce(parent)
