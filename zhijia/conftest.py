@@ -37,6 +37,20 @@ def _fresh_cache_namespace():
     cache.key_prefix = previous
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, plus: before it is dropped, end the sessions that threads of concurrency tests
+    and the live server left open (otherwise the drop fails with "being accessed by other users")."""
+    yield
+    if not settings.IS_POSTGRES:
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
 def require_postgres():
     """Skip (or, in CI, fail) a test that needs PostgreSQL when the suite runs on SQLite."""
     if settings.IS_POSTGRES:
