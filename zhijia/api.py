@@ -112,6 +112,7 @@ def _register_routers() -> None:
     from zhijia.audit.api import router as audit_router
     from zhijia.benefits.api import router as benefits_router
     from zhijia.care.api import router as care_router
+    from zhijia.honors.api import router as honors_router
     from zhijia.members.api import cards_router
     from zhijia.members.api import router as members_router
     from zhijia.orgs.api import router as orgs_router
@@ -131,6 +132,7 @@ def _register_routers() -> None:
     api.add_router("/care", care_router)
     api.add_router("/wellbeing", wellbeing_router)
     api.add_router("/volunteers", volunteers_router)
+    api.add_router("/honors", honors_router)
 
 
 _register_routers()

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "zhijia.care",
     "zhijia.benefits",
     "zhijia.stations",
+    "zhijia.honors",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +149,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "benefits-expire-holds": {"task": "benefits.expire_holds_task", "schedule": 60.0},
     "benefits-draw-due": {"task": "benefits.draw_due_lotteries_task", "schedule": 30.0},
     "benefits-reconcile": {"task": "benefits.reconcile_gates_task", "schedule": 600.0},
+    "honors-reconcile-live-totals": {"task": "zhijia.honors.tasks.reconcile_live_totals_task", "schedule": 600.0},
 }
 
 # --- Passwords, sessions, security -------------------------------------------------------------------------------

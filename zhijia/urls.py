@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("zhijia.care.urls")),
     path("", include("zhijia.benefits.urls")),
     path("", include("zhijia.stations.urls")),
+    path("", include("zhijia.honors.urls")),
     path("", include("zhijia.core.urls")),
 ]
 
