@@ -128,11 +128,11 @@ def selection_create(actor, *, title: str, votes_per_day: int = 1, year: int | N
     if not 1 <= int(votes_per_day) <= 50:
         raise ValidationFailed.field("votes_per_day", "每人每日票数应在1到50之间")
     vw, ew = _decimal(vote_weight, "vote_weight"), _decimal(expert_weight, "expert_weight")
-    if Stage.PUBLIC_VOTE not in stages:
-        vw = Decimal(0)
-    if Stage.EXPERT_REVIEW not in stages:
-        ew = Decimal(0)
-    if vw < 0 or ew < 0 or vw + ew != 1:
+    # Without one of the two scored stages the other carries the whole weight (without both, nothing is scored).
+    has_vote, has_experts = Stage.PUBLIC_VOTE in stages, Stage.EXPERT_REVIEW in stages
+    if not (has_vote and has_experts):
+        vw, ew = Decimal(int(has_vote)), Decimal(int(has_experts))
+    if vw < 0 or ew < 0 or (has_vote or has_experts) and vw + ew != 1:
         raise ValidationFailed.field("vote_weight", "投票权重与专家权重应为非负数且之和为1")
     if Stage.PUBLIC_VOTE in stages:
         if vote_starts_at is None or vote_ends_at is None:

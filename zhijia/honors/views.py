@@ -65,7 +65,8 @@ def _detail_context(request, selection_id: int) -> dict:
     selection = selectors.selection_get(user=request.user, selection_id=selection_id)
     return {"selection": selection, "organiser": selectors.is_organiser(request.user, selection),
             "counts": selectors.stage_counts(selection), "Stage": Stage,
-            "is_expert": selection.experts.filter(user=request.user).exists()}
+            "is_expert": selection.experts.filter(user=request.user).exists(),
+            "next_label": Stage(selection.next_stage).label if selection.next_stage else ""}
 
 
 @staff_page
