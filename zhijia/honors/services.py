@@ -132,7 +132,7 @@ def selection_create(actor, *, title: str, votes_per_day: int = 1, year: int | N
     has_vote, has_experts = Stage.PUBLIC_VOTE in stages, Stage.EXPERT_REVIEW in stages
     if not (has_vote and has_experts):
         vw, ew = Decimal(int(has_vote)), Decimal(int(has_experts))
-    if vw < 0 or ew < 0 or (has_vote or has_experts) and vw + ew != 1:
+    if vw < 0 or ew < 0 or ((has_vote or has_experts) and vw + ew != 1):
         raise ValidationFailed.field("vote_weight", "投票权重与专家权重应为非负数且之和为1")
     if Stage.PUBLIC_VOTE in stages:
         if vote_starts_at is None or vote_ends_at is None:
@@ -650,7 +650,7 @@ def scores_submit(actor, *, candidate_id: int, scores: dict[str, float | int | s
         value = _decimal(raw, f"scores.{name}")
         top = criteria[name].max_score
         if not 0 <= value <= top:
-            raise ValidationFailed.field(f"scores.{name}", f"“{name}”的分数应在0到{top.normalize()}之间",
+            raise ValidationFailed.field(f"scores.{name}", f"“{name}”的分数应在0到{top.normalize():f}之间",
                                          code="out_of_range")
         values[name] = value.quantize(Decimal("0.01"))
     out = []
