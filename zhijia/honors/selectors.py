@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from zhijia.core.errors import NotFound
+from zhijia.honors import live
 from zhijia.honors.models import (
     Candidate,
     CandidateStatus,
@@ -28,7 +29,7 @@ from zhijia.honors.models import (
 )
 from zhijia.honors.models import Conflict as ExpertConflict
 from zhijia.honors.scoring import Row, expert_total, rank_rows, trimmed_mean
-from zhijia.honors.services import live_key
+from zhijia.honors.services import live_key, live_totals_rebuild
 from zhijia.members.models import Worker
 from zhijia.members.selectors import member_in_good_standing
 from zhijia.orgs.models import Union
@@ -110,18 +111,24 @@ def exact_totals(selection: Selection) -> dict[int, int]:
                 .annotate(n=Count("id")).values_list("candidate_id", "n"))
 
 
-def live_totals(candidate_ids: list[int]) -> dict[int, int]:
-    """Cached running totals for display (Redis when configured); any missing one is read from the ledger and
-    cached. Exact figures (results, ranking) come from exact_totals()."""
+def live_totals(selection_id: int, candidate_ids: list[int]) -> dict[int, int]:
+    """Cached running totals for display (Redis when configured); missing ones are read from the ledger. Exact
+    figures (results, ranking) come from exact_totals()."""
+    if live.enabled():
+        found = live.totals_read(selection_id, candidate_ids)
+        if found is not None:
+            return found
+        live_totals_rebuild(selection_id=selection_id)
+        return live.totals_read(selection_id, candidate_ids) or {}
     cached = cache.get_many([live_key(c) for c in candidate_ids])
     out = {c: int(cached[live_key(c)]) for c in candidate_ids if live_key(c) in cached}
     missing = [c for c in candidate_ids if c not in out]
     if missing:
         rows = dict(Vote.objects.filter(candidate_id__in=missing, status=VoteStatus.COUNTED)
                     .values_list("candidate_id").annotate(n=Count("id")).values_list("candidate_id", "n"))
-        fresh = {c: rows.get(c, 0) for c in missing}
-        cache.set_many({live_key(c): n for c, n in fresh.items()}, timeout=None)
-        out.update(fresh)
+        for c in missing:
+            cache.add(live_key(c), rows.get(c, 0), timeout=None)  # add: never overwrite a newer bump
+            out[c] = rows.get(c, 0)
     return out
 
 

@@ -24,6 +24,7 @@ from zhijia.accounts.models import Role
 from zhijia.audit.models import Action
 from zhijia.audit.services import audit_record
 from zhijia.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from zhijia.honors import live
 from zhijia.honors.models import (
     STAGE_ORDER,
     Candidate,
@@ -228,6 +229,8 @@ def selection_advance(actor, *, selection_id: int, at: dt.datetime | None = None
         raise ValidationFailed.field("stage", "评选已正式发布，没有下一环节")
     _advance_guard(selection, now)
     previous = selection.stage
+    if following == Stage.PUBLIC_VOTE:
+        transaction.on_commit(lambda: live_totals_rebuild(selection_id=selection.pk))
     if following == Stage.SHORTLIST:
         _draw_shortlist(selection)
     if following == Stage.PUBLIC_NOTICE:
@@ -408,14 +411,27 @@ def network_of(ip: str | None) -> str:
 
 def _fraud_signals(*, selection: Selection, candidate: Candidate, worker_id: int, user, network: str,
                    device_id: str, day: dt.date, at: dt.datetime) -> list[str]:
-    """The signals a vote trips. Each is a cheap indexed query; none is exact under concurrency, nor needs to be:
-    they route votes to a reviewer, they do not enforce a limit."""
+    """The signals a vote trips. None is exact under concurrency, nor needs to be: they route votes to a reviewer,
+    they do not enforce a limit. With Redis the network, same-second and clockwork counts take one pipelined round
+    trip (honors.live); without it, indexed queries on the ledger."""
     signals = []
     votes = Vote.objects.filter(selection=selection)
-    if selection.network_burst_limit and network:
-        recent = votes.filter(network=network, cast_at__gte=at - dt.timedelta(seconds=60)).count()
-        if recent >= selection.network_burst_limit:
-            signals.append("network_burst")
+    if live.enabled():
+        net_before, step_before, earlier = live.signal_counts(
+            selection_id=selection.pk, candidate_id=candidate.pk, worker_id=worker_id, network=network, at=at,
+            day=day)
+        earlier = [s for d, s in earlier if d < day.toordinal()][:2]
+    else:
+        net_before = votes.filter(network=network, cast_at__gte=at - dt.timedelta(seconds=60)).count() \
+            if network and selection.network_burst_limit else 0
+        second = at.replace(microsecond=0)
+        step_before = votes.filter(candidate=candidate, cast_at__gte=second,
+                                   cast_at__lt=second + dt.timedelta(seconds=1)).count() \
+            if selection.lockstep_limit else 0
+        earlier = [live.second_of_day(t) for t in votes.filter(worker_id=worker_id, day__lt=day).order_by("-day")
+                   .values_list("cast_at", flat=True)[:2]]
+    if selection.network_burst_limit and network and net_before >= selection.network_burst_limit:
+        signals.append("network_burst")
     if selection.device_member_limit and device_id:
         others = (votes.filter(device_id=device_id, day=day).exclude(worker_id=worker_id)
                   .values("worker_id").distinct().count())
@@ -423,23 +439,11 @@ def _fraud_signals(*, selection: Selection, candidate: Candidate, worker_id: int
             signals.append("shared_device")
     if selection.new_account_hours and user.date_joined > at - dt.timedelta(hours=selection.new_account_hours):
         signals.append("new_account")
-    if selection.lockstep_limit:
-        second = at.replace(microsecond=0)
-        same_second = votes.filter(candidate=candidate, cast_at__gte=second,
-                                   cast_at__lt=second + dt.timedelta(seconds=1)).count()
-        if same_second >= selection.lockstep_limit:
-            signals.append("lockstep")
+    if selection.lockstep_limit and step_before >= selection.lockstep_limit:
+        signals.append("lockstep")
     # Clockwork: the member's votes on the two previous voting days fell at the same time of day (±2 s) as this one.
-    earlier = list(votes.filter(worker_id=worker_id, day__lt=day).order_by("-day")
-                   .values_list("cast_at", flat=True)[:2])
-    if len(earlier) == 2:
-        def second_of_day(t: dt.datetime) -> int:
-            local = timezone.localtime(t)
-            return local.hour * 3600 + local.minute * 60 + local.second
-
-        now_s = second_of_day(at)
-        if all(abs(second_of_day(t) - now_s) <= 2 for t in earlier):
-            signals.append("clockwork")
+    if len(earlier) == 2 and all(abs(s - live.second_of_day(at)) <= 2 for s in earlier):
+        signals.append("clockwork")
     return signals
 
 
@@ -463,14 +467,18 @@ def live_key(candidate_id: int) -> str:
     return f"honors:live:{candidate_id}"
 
 
-def live_total_bump(candidate_id: int, by: int = 1) -> None:
-    """Add to the cached live total (Redis when configured); a missing key is rebuilt from the ledger."""
-    key = live_key(candidate_id)
-    try:
-        cache.incr(key, by)
-    except ValueError:
-        exact = Vote.objects.filter(candidate_id=candidate_id, status=VoteStatus.COUNTED).count()
-        cache.set(key, exact, timeout=None)
+def live_totals_bump(selection_id: int, counts: dict[int, int]) -> None:
+    """Add counted votes to the live totals (after commit). Without Redis a missing cache key is rebuilt from the
+    ledger."""
+    if live.enabled():
+        live.totals_bump(selection_id, counts)
+        return
+    for candidate_id, n in counts.items():
+        try:
+            cache.incr(live_key(candidate_id), n)
+        except ValueError:
+            exact = Vote.objects.filter(candidate_id=candidate_id, status=VoteStatus.COUNTED).count()
+            cache.set(live_key(candidate_id), exact, timeout=None)
 
 
 @transaction.atomic
@@ -518,7 +526,7 @@ def vote_cast(actor, *, candidate_id: int, ip: str | None = None, device_id: str
                                status=VoteStatus.QUARANTINED if signals else VoteStatus.COUNTED, signals=signals,
                                network=network, device_id=device_id)
     if not signals:
-        transaction.on_commit(lambda: live_total_bump(candidate.pk))
+        transaction.on_commit(lambda: live_totals_bump(selection.pk, {candidate.pk: 1}))
     return vote, limit - used
 
 
@@ -545,18 +553,21 @@ def votes_review(actor, *, selection_id: int, vote_ids: list[int], accept: bool,
         per_candidate: dict[int, int] = {}
         for v in votes:
             per_candidate[v.candidate_id] = per_candidate.get(v.candidate_id, 0) + 1
-        transaction.on_commit(lambda: [live_total_bump(c, n) for c, n in per_candidate.items()])
+        transaction.on_commit(lambda: live_totals_bump(selection.pk, per_candidate))
     audit_record(actor=actor, action=Action.APPROVE if accept else Action.REJECT, obj=selection,
                  union=selection.union, detail={"votes": len(votes)})
     return len(votes)
 
 
 def live_totals_rebuild(*, selection_id: int) -> int:
-    """Reset the cached live totals of a selection from the ledger (the reconcile job)."""
+    """Reset the live totals of a selection from the ledger (when the vote opens, and by the reconcile job)."""
     rows = dict(Vote.objects.filter(selection_id=selection_id, status=VoteStatus.COUNTED).values_list("candidate_id")
                 .annotate(n=Count("id")).values_list("candidate_id", "n"))
-    ids = Candidate.objects.filter(selection_id=selection_id).values_list("id", flat=True)
-    cache.set_many({live_key(c): rows.get(c, 0) for c in ids}, timeout=None)
+    ids = list(Candidate.objects.filter(selection_id=selection_id).values_list("id", flat=True))
+    if live.enabled():
+        live.totals_replace(selection_id, {c: rows.get(c, 0) for c in ids})
+    else:
+        cache.set_many({live_key(c): rows.get(c, 0) for c in ids}, timeout=None)
     return len(ids)
 
 

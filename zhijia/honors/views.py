@@ -90,7 +90,7 @@ def console_detail(request, selection_id: int):
     q = request.GET.get("q") or None
     candidates = selectors.candidate_list(user=request.user, selection=selection, status=status, q=q)
     page = Paginator(candidates, 50).get_page(request.GET.get("page"))
-    live = selectors.live_totals([c.pk for c in page]) if selection.stage != Stage.NOMINATION else {}
+    live = selectors.live_totals(selection.pk, [c.pk for c in page]) if selection.stage != Stage.NOMINATION else {}
     for c in page:
         c.live_votes = live.get(c.pk)
     return render(request, "honors/console_detail.html", ctx | {
@@ -224,7 +224,7 @@ def worker_selection(request, selection_id: int):
         return render(request, "core/error.html", {"message": "该评选不在投票阶段", "worker": True}, status=404)
     q = request.GET.get("q") or None
     page = Paginator(selectors.public_candidates(selection=selection, q=q), 30).get_page(request.GET.get("page"))
-    live = selectors.live_totals([c.pk for c in page])
+    live = selectors.live_totals(selection.pk, [c.pk for c in page])
     for c in page:
         c.live_votes = live.get(c.pk, 0)
     return render(request, "honors/worker_selection.html", {
@@ -238,7 +238,7 @@ def worker_candidate(request, candidate_id: int):
     selection = candidate.selection
     return render(request, "honors/worker_candidate.html", {
         "candidate": candidate, "selection": selection, "voting": selection.stage == Stage.PUBLIC_VOTE,
-        "live": selectors.live_totals([candidate.pk])[candidate.pk],
+        "live": selectors.live_totals(selection.pk, [candidate.pk])[candidate.pk],
         "left": selectors.votes_left_today(user=request.user, selection=selection)})
 
 
@@ -256,7 +256,7 @@ def worker_vote(request, candidate_id: int):
         ok, message = False, exc.message
         left = selectors.votes_left_today(user=request.user, selection=candidate.selection)
     context = {"candidate": candidate, "ok": ok, "message": message, "left": left,
-               "live": selectors.live_totals([candidate.pk])[candidate.pk]}
+               "live": selectors.live_totals(candidate.selection_id, [candidate.pk])[candidate.pk]}
     if request.headers.get("HX-Request"):
         return render(request, "honors/_vote_result.html", context, status=200)
     (messages.success if ok else messages.error)(request, message)
