@@ -222,4 +222,36 @@ def _courier_selection(rnd: random.Random, root: Union, admin: User) -> int:
             nominated_by=admin, nominated_at=now - dt.timedelta(days=20, minutes=-i)))
     Candidate.objects.bulk_create(rows)
     Selection.objects.filter(pk=selection.pk).update(stage=Stage.PUBLIC_VOTE)
+    _courier_votes(rnd, selection)
+    services.live_totals_rebuild(selection_id=selection.pk)
     return len(rows)
+
+
+def _courier_votes(rnd: random.Random, selection: Selection) -> None:
+    """Yesterday's and today's votes so far, and a dozen from one /24 in one minute waiting for a reviewer."""
+    candidates = list(Candidate.objects.filter(selection=selection).order_by("number"))
+    members = list(Membership.objects.filter(status=MembershipStatus.ADMITTED).values_list("worker_id", flat=True)
+                   .order_by("-worker_id")[:800])
+    now = timezone.now()
+    votes, counters = [], []
+    for back, voters in ((1, members[:500]), (0, members[500:760])):
+        day_start = now - dt.timedelta(days=back, hours=rnd.randint(1, 3))
+        for worker_id in voters:
+            at = day_start - dt.timedelta(minutes=rnd.randint(0, 600))
+            n = rnd.randint(1, 3)
+            for cand in rnd.sample(candidates, n):
+                votes.append(Vote(selection=selection, candidate=cand, worker_id=worker_id, day=timezone.localdate(at),
+                                  cast_at=at, network=f"10.{rnd.randint(0, 255)}.{rnd.randint(0, 255)}.0/24"))
+            counters.append(VoteDayCounter(selection=selection, worker_id=worker_id, day=timezone.localdate(at),
+                                           used=n, day_limit=3))
+    t = now - dt.timedelta(minutes=20)
+    for i, worker_id in enumerate(members[760:772]):
+        at = t + dt.timedelta(seconds=3 * i)
+        votes.append(Vote(selection=selection, candidate=candidates[4], worker_id=worker_id,
+                          day=timezone.localdate(at), cast_at=at, network="221.218.37.0/24",
+                          status=VoteStatus.QUARANTINED if i >= 9 else VoteStatus.COUNTED,
+                          signals=["network_burst"] if i >= 9 else [], device_id="" if i < 10 else "a1f3-77"))
+        counters.append(VoteDayCounter(selection=selection, worker_id=worker_id, day=timezone.localdate(at), used=1,
+                                       day_limit=3))
+    Vote.objects.bulk_create(votes, batch_size=5000)
+    VoteDayCounter.objects.bulk_create(counters, batch_size=5000)

@@ -229,6 +229,10 @@ def selection_advance(actor, *, selection_id: int, at: dt.datetime | None = None
         raise ValidationFailed.field("stage", "评选已正式发布，没有下一环节")
     _advance_guard(selection, now)
     previous = selection.stage
+    if previous == Stage.NOMINATION and Stage.MATERIAL_REVIEW not in selection.stages:
+        # No material review configured: every endorsed nomination goes forward as it is.
+        Candidate.objects.filter(selection=selection, status=CandidateStatus.NOMINATED).update(
+            status=CandidateStatus.PASSED)
     if following == Stage.PUBLIC_VOTE:
         transaction.on_commit(lambda: live_totals_rebuild(selection_id=selection.pk))
     if following == Stage.SHORTLIST:

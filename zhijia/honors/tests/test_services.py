@@ -106,6 +106,13 @@ def test_configured_stages_skip_the_public_vote(city, make_staff):
     services.selection_advance(staff, selection_id=s.pk)
     services.candidate_review(staff, candidate_id=c.pk, checks=dict.fromkeys(s.checklist, True))
     assert services.selection_advance(staff, selection_id=s.pk).stage == Stage.EXPERT_REVIEW
+    # Without a material review, nominations go straight on.
+    quick = services.selection_create(staff, title="快评", stages=["nomination", "public_vote", "final"],
+                                      vote_starts_at=timezone.now(), vote_ends_at=timezone.now() + dt.timedelta(1))
+    c = services.candidate_nominate(staff, selection_id=quick.pk, name="李四", union_id=city.chengguan.pk,
+                                    story=STORY)
+    assert services.selection_advance(staff, selection_id=quick.pk).stage == Stage.PUBLIC_VOTE
+    assert Candidate.objects.get(pk=c.pk).status == CandidateStatus.PASSED
 
 
 def test_self_nomination_waits_for_the_union_endorsement(city, make_staff, member):
