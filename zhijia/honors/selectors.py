@@ -257,6 +257,20 @@ def objection_list(*, user, selection: Selection) -> QuerySet[Objection]:
             .order_by("status", "raised_at"))
 
 
+def notice_selection(*, selection_id: int) -> Selection:
+    """A selection whose list is public: in its notice period or finally published."""
+    selection = (Selection.objects.select_related("union")
+                 .filter(pk=selection_id, stage__in=[Stage.PUBLIC_NOTICE, Stage.FINAL]).first())
+    if selection is None:
+        raise NotFound("该评选尚未公示")
+    return selection
+
+
+def published_selections() -> QuerySet[Selection]:
+    return (Selection.objects.select_related("union").filter(stage__in=[Stage.PUBLIC_NOTICE, Stage.FINAL])
+            .order_by("-notice_starts_at", "-pk"))
+
+
 def notice_list(*, selection: Selection) -> QuerySet[Candidate]:
     return (Candidate.objects.filter(selection=selection, status=CandidateStatus.PASSED,
                                      outcome__in=[Outcome.NAMED, Outcome.TOP]).select_related("union")

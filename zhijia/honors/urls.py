@@ -15,6 +15,7 @@ urlpatterns = [
     path("w/honors/", views.worker_list, name="worker_list"),
     path("w/honors/mine/", views.my_honours, name="my_honours"),
     path("w/honors/<int:selection_id>/", views.worker_selection, name="worker_selection"),
+    path("w/honors/<int:selection_id>/notice/", views.worker_notice, name="worker_notice"),
     path("w/honors/candidates/<int:candidate_id>/", views.worker_candidate, name="worker_candidate"),
     path("w/honors/candidates/<int:candidate_id>/vote/", views.worker_vote, name="worker_vote"),
 ]

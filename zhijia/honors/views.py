@@ -214,6 +214,7 @@ def console_honours(request):
 def worker_list(request):
     return render(request, "honors/worker_list.html", {
         "selections": selectors.voting_selections(user=request.user),
+        "notices": selectors.published_selections()[:10],
         "member": member_in_good_standing(request.user)})
 
 
@@ -261,6 +262,20 @@ def worker_vote(request, candidate_id: int):
         return render(request, "honors/_vote_result.html", context, status=200)
     (messages.success if ok else messages.error)(request, message)
     return redirect("honors:worker_candidate", candidate.pk)
+
+
+@worker_page
+def worker_notice(request, selection_id: int):
+    """The public notice (公示) as anyone sees it: the list, and an objection form while the notice runs."""
+    selection = selectors.notice_selection(selection_id=selection_id)
+    if request.method == "POST":
+        call_with_message(request, services.objection_raise, "异议已提交，工会将核查处理",
+                          candidate_id=_int(request.POST.get("candidate"), 0), text=request.POST.get("text", ""),
+                          contact=request.POST.get("contact", ""))
+        return redirect("honors:worker_notice", selection.pk)
+    return render(request, "honors/worker_notice.html", {
+        "selection": selection, "listed": selectors.notice_list(selection=selection),
+        "open": selection.stage == Stage.PUBLIC_NOTICE and timezone.now() <= selection.notice_ends_at})
 
 
 @worker_page

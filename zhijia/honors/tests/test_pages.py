@@ -178,3 +178,22 @@ def test_browser_worker_votes_and_expert_scores(browser_page, transactional_db, 
     screenshot(page, "honors-console-detail")
     page.goto(page.base_url + "/console/honors/")
     screenshot(page, "honors-console-list")
+
+
+def test_worker_sees_the_public_notice_and_objects(city, make_staff, member):
+    staff = make_staff("fs", city.fangshan)
+    s = services.selection_create(staff, title="房山区最美快递员", stages=["nomination", "public_notice", "final"],
+                                  shortlist_size=2, top_size=1)
+    story = "从业十年，日均派件二百余件，连续五年零投诉。"
+    _, b, _ = [services.candidate_nominate(staff, selection_id=s.pk, name=n, union_id=city.couriers.pk, story=story)
+               for n in ("甲", "乙", "丙")]
+    services.selection_advance(staff, selection_id=s.pk)
+    worker = signed_in(member(9, city.couriers))
+    assert "房山区最美快递员 · 公示中" in worker.get("/w/honors/").content.decode()
+    page = worker.get(f"/w/honors/{s.pk}/notice/").content.decode()
+    assert "1. 甲" in page and "2. 乙" in page and "丙" not in page and "提出异议" in page
+    r = worker.post(f"/w/honors/{s.pk}/notice/", {"candidate": b.pk, "text": "短"}, follow=True)
+    assert "请写明异议的事实和理由" in r.content.decode()
+    r = worker.post(f"/w/honors/{s.pk}/notice/", {"candidate": b.pk, "text": "该快递员曾多次违规投递"}, follow=True)
+    assert "异议已提交" in r.content.decode()
+    assert "该快递员曾多次违规投递" in signed_in(staff).get(f"/console/honors/{s.pk}/notice/").content.decode()
