@@ -25,80 +25,16 @@ import asyncio
 import json
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
-ROOT = Path(__file__).resolve().parents[1]
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, Null, _burst, admin_sql, db_urls, issue_tokens, wait_for
 
 # --- load generator (runs in its own process) -----------------------------------------------------------------------
-
-async def _request(host: str, port: int, method: str, path: str, headers: dict,
-                   body: bytes) -> tuple[int, bytes, float]:
-    started = time.perf_counter()
-    for attempt in range(50):
-        try:
-            reader, writer = await asyncio.open_connection(host, port)
-            break
-        except OSError:
-            await asyncio.sleep(0.01 * (attempt + 1))
-    else:
-        return 0, b"", time.perf_counter() - started
-    head = f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n"
-    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    head += f"Content-Length: {len(body)}\r\n\r\n"
-    writer.write(head.encode() + body)
-    await writer.drain()
-    raw = await reader.read()
-    writer.close()
-    elapsed = time.perf_counter() - started
-    try:
-        status = int(raw.split(b" ", 2)[1])
-    except (IndexError, ValueError):
-        status = 0
-    return status, raw.partition(b"\r\n\r\n")[2], elapsed
-
-
-async def _burst(host: str, port: int, jobs: list[dict], concurrency: int) -> dict:
-    queue: asyncio.Queue = asyncio.Queue()
-    for job in jobs:
-        queue.put_nowait(job)
-    latencies: list[float] = []
-    statuses: dict[str, int] = {}
-
-    async def worker() -> None:
-        while not queue.empty():
-            job = queue.get_nowait()
-            status, body, elapsed = await _request(host, port, job["method"], job["path"], job["headers"],
-                                                   job["body"].encode())
-            latencies.append(elapsed)
-            label = str(status)
-            if job.get("claim") and status in (200, 201):
-                try:
-                    label = json.loads(body)["status"]
-                except ValueError:
-                    label = "unparsable"
-            elif job.get("claim"):
-                try:
-                    label = f"{status}:{json.loads(body).get('code')}"
-                except ValueError:
-                    label = f"{status}"
-            statuses[label] = statuses.get(label, 0) + 1
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    wall = time.perf_counter() - started
-    latencies.sort()
-    return {"n": len(latencies), "wall_s": wall, "rps": len(latencies) / wall,
-            "p50_ms": 1000 * statistics.median(latencies),
-            "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
-            "statuses": statuses}
-
 
 def loadgen_main(spec_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text())
@@ -121,46 +57,18 @@ def loadgen_main(spec_path: str) -> None:
 # --- orchestration --------------------------------------------------------------------------------------------------
 
 def _db_urls() -> tuple[str, str, str]:
-    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/zhijia"
-    u = urlparse(base)
-    name = u.path.lstrip("/") + "_burst"
-    return urlunparse(u._replace(path=f"/{name}")), urlunparse(u._replace(path="/postgres")), name
-
-
-def _admin_sql(admin_url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def _wait_for(port: int, timeout: float = 60) -> None:
-    import http.client
-
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"server on port {port} did not come up")
+    return db_urls("burst")
 
 
 def _seed(members: int, units: int, log) -> dict:
     """Seed through the project's own code: the union tree, members, one offer; then API tokens in bulk."""
     import datetime as dt
-    import hashlib
-    import secrets
 
     from django.core.management import call_command
     from django.utils import timezone
 
     from zhijia.accounts import demo as accounts_demo
-    from zhijia.accounts.models import ApiToken, User
+    from zhijia.accounts.models import User
     from zhijia.benefits.services import benefit_create
     from zhijia.members import demo as members_demo
     from zhijia.orgs import demo as orgs_demo
@@ -171,14 +79,7 @@ def _seed(members: int, units: int, log) -> dict:
     accounts_demo.seed(_Null(), {})
     members_demo.seed(_Null(), {"workers": members, "members": members})
     log(f"seeded {members} members")
-    tokens = {}
-    rows = []
-    expires = timezone.now() + dt.timedelta(hours=6)
-    for user_id in User.objects.filter(role="worker").values_list("id", flat=True):
-        raw = secrets.token_urlsafe(24)
-        tokens[user_id] = raw
-        rows.append(ApiToken(user_id=user_id, digest=hashlib.sha256(raw.encode()).hexdigest(), expires_at=expires))
-    ApiToken.objects.bulk_create(rows, batch_size=5000)
+    tokens = issue_tokens(User.objects.filter(role="worker").values_list("id", flat=True))
     admin = User.objects.get(username="admin")
     now = timezone.now()
     offer = benefit_create(admin, title="公园年票（压测）", kind="pass", units=units, per_member_limit=1,
@@ -186,9 +87,7 @@ def _seed(members: int, units: int, log) -> dict:
     return {"offer": offer, "tokens": tokens}
 
 
-class _Null:
-    def write(self, *_args, **_kw) -> None:
-        pass
+_Null = Null
 
 
 def _lottery_draw_timing(entrants: int, log) -> dict:
@@ -259,8 +158,8 @@ def main() -> None:
 
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     db_url, admin_url, db_name = _db_urls()
-    _admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-    _admin_sql(admin_url, f'CREATE DATABASE "{db_name}"')
+    admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+    admin_sql(admin_url, f'CREATE DATABASE "{db_name}"')
     env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "ZHIJIA_BENEFIT_RATE_IP": "1000000/60",
            "ZHIJIA_BENEFIT_RATE_MEMBER": "100/60", "LOG_LEVEL": "WARNING", "CELERY_EAGER": "1",
            "DJANGO_SETTINGS_MODULE": "zhijia.settings", "ZHIJIA_VAR_DIR": tempfile.mkdtemp(prefix="burst-")}
@@ -281,9 +180,9 @@ def main() -> None:
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "zhijia.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
              "--workers", str(args.workers), "--backlog", "4096", "--timeout", "120", "--log-level", "warning"],
             cwd=ROOT, env=env, start_new_session=True)
-        _wait_for(args.port)
+        wait_for(args.port)
         log(f"gunicorn up on :{args.port} with {args.workers} workers; bursting {len(seeded['tokens'])} claims")
-        claim_jobs = [{"method": "POST", "path": f"/api/v1/benefits/{offer.pk}/claims", "claim": True,
+        claim_jobs = [{"method": "POST", "path": f"/api/v1/benefits/{offer.pk}/claims", "parse": "status",
                        "headers": {"Authorization": f"Bearer {tok}", "Idempotency-Key": f"burst-{uid}",
                                    "Content-Type": "application/json"}, "body": "{}"}
                       for uid, tok in seeded["tokens"].items()]
@@ -341,7 +240,7 @@ def main() -> None:
             from django.db import connections
 
             connections.close_all()
-            _admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+            admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
     print(json.dumps(result))
 
 

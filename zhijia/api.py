@@ -114,6 +114,7 @@ def _register_routers() -> None:
     from zhijia.care.api import router as care_router
     from zhijia.challenge.api import router as challenge_router
     from zhijia.contests.api import router as contests_router
+    from zhijia.honors.api import router as honors_router
     from zhijia.members.api import cards_router
     from zhijia.members.api import router as members_router
     from zhijia.orgs.api import router as orgs_router
@@ -137,6 +138,7 @@ def _register_routers() -> None:
     api.add_router("/studios", studios_router)
     api.add_router("/challenge", challenge_router)
     api.add_router("/contests", contests_router)
+    api.add_router("/honors", honors_router)
 
 
 _register_routers()

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "zhijia.studios",
     "zhijia.challenge",
     "zhijia.contests",
+    "zhijia.honors",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +154,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "benefits-reconcile": {"task": "benefits.reconcile_gates_task", "schedule": 600.0},
     "challenge-reconcile-totals": {"task": "zhijia.challenge.tasks.reconcile_challenge_totals_task",
                                    "schedule": 86400.0},
+    "honors-reconcile-live-totals": {"task": "zhijia.honors.tasks.reconcile_live_totals_task", "schedule": 600.0},
 }
 
 # --- Passwords, sessions, security -------------------------------------------------------------------------------

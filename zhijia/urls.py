@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("zhijia.studios.urls")),
     path("", include("zhijia.challenge.urls")),
     path("", include("zhijia.contests.urls")),
+    path("", include("zhijia.honors.urls")),
     path("", include("zhijia.core.urls")),
 ]
 
