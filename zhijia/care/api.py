@@ -203,8 +203,10 @@ def hardship_file_open(request, payload: HardshipFileIn):
 
 @router.get("/hardship-files", response=list[HardshipFileOut], summary="困难职工档案（本级及下级）")
 @paginate(PageNumber)
-def hardship_file_list(request, status: str | None = None, category: str | None = None, due: bool = False):
-    return selectors.hardship_file_list(user=request.user, status=status, category=category, due=due)
+def hardship_file_list(request, status: str | None = None, category: str | None = None, due: bool = False,
+                       model_workers: bool = False):
+    return selectors.hardship_file_list(user=request.user, status=status, category=category, due=due,
+                                        model_workers=model_workers)
 
 
 @router.get("/hardship-files.xlsx", summary="导出困难职工档案（按角色脱敏）")

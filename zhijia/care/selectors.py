@@ -205,9 +205,15 @@ def care_history(*, worker: Worker) -> list[dict]:
 
 
 def hardship_file_list(*, user, status: str | None = None, category: str | None = None,
-                       due: bool = False) -> QuerySet[HardshipFile]:
+                       due: bool = False, model_workers: bool = False) -> QuerySet[HardshipFile]:
+    """Hardship files in scope; `model_workers` keeps the files of workers holding a model-worker honour (困难劳模,
+    helped by their own programme)."""
     require_staff(user, roles=CARE_FILE_ROLES)
     qs = scoped(HardshipFile.objects.select_related("worker", "union"), user)
+    if model_workers:
+        from zhijia.honors.models import Honour, HonourKind
+
+        qs = qs.filter(worker_id__in=Honour.objects.filter(kind=HonourKind.MODEL_WORKER).values("worker_id"))
     if status:
         qs = qs.filter(status=status)
     if category:

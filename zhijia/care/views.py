@@ -30,6 +30,7 @@ from zhijia.care.services.mutual_aid import claim_get_for_staff
 from zhijia.core.errors import DomainError, ValidationFailed
 from zhijia.core.identity import mask_id_number
 from zhijia.core.views_support import staff_page, worker_page
+from zhijia.honors.selectors import worker_honours
 from zhijia.members.selectors import current_membership, worker_find_by_id_number, worker_for_user
 from zhijia.orgs.selectors import require_staff
 
@@ -213,10 +214,11 @@ def campaign_report_xlsx(request, campaign_id: int):
 def hardship_list(request):
     status = request.GET.get("status") or None
     due = request.GET.get("due") == "1"
-    files = Paginator(selectors.hardship_file_list(user=request.user, status=status, due=due), 50).get_page(
-        request.GET.get("page"))
+    model_workers = request.GET.get("model_workers") == "1"
+    files = Paginator(selectors.hardship_file_list(user=request.user, status=status, due=due,
+                                                   model_workers=model_workers), 50).get_page(request.GET.get("page"))
     return render(request, "care/hardship_list.html", {"files": files, "statuses": FileStatus.choices,
-                                                       "status": status, "due": due})
+                                                       "status": status, "due": due, "model_workers": model_workers})
 
 
 @staff_page
@@ -270,6 +272,7 @@ def hardship_detail(request, file_id: int):
         "cause_labels": [HardshipCause(c).label for c in file.causes], "household": file.household.all(),
         "reviews": file.reviews.order_by("-reviewed_on"), "assistance": file.assistance.order_by("-paid_on"),
         "history": selectors.care_history(worker=file.worker), "assistance_kinds": AssistanceKind.choices,
+        "honours": worker_honours(file.worker),
         "may_approve": request.user.role in APPROVER_ROLES, "reminded": file.reminders.exists()})
 
 

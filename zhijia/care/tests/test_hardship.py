@@ -154,3 +154,23 @@ def test_the_standard_is_per_district_and_year(staff, worker, living_standard):
     assert living_standard_for("110108", living_standard.year).monthly_amount == Decimal("1420.00")
     with pytest.raises(PermissionDenied):
         services.living_standard_set(staff.fangshan, region_code="110111", year=2026, monthly_amount="1")
+
+
+def test_model_workers_in_hardship_are_found_by_their_honour(staff, worker, city, make_worker_user, living_standard,
+                                                            client):
+    from zhijia.care import selectors
+    from zhijia.honors.services import honour_record
+
+    other = make_worker_user(12, union=city.community).worker
+    honoured, plain = _open(staff.chengguan, worker), _open(staff.chengguan, other)
+    honour_record(staff.fangshan, worker_id=worker.pk, kind="model_worker", title="北京市劳动模范", level="municipal",
+                  year=2020)
+    honour_record(staff.fangshan, worker_id=other.pk, kind="advanced_worker", title="先进工作者", level="district",
+                  year=2021)
+
+    assert list(selectors.hardship_file_list(user=staff.chengguan, model_workers=True)) == [honoured]
+    assert set(selectors.hardship_file_list(user=staff.chengguan)) == {honoured, plain}
+    assert list(selectors.hardship_file_list(user=staff.haidian, model_workers=True)) == []
+    client.force_login(staff.fangshan)
+    page = client.get(f"/console/care/hardship/{honoured.pk}/").content.decode()
+    assert "2020 北京市劳动模范" in page
