@@ -43,6 +43,7 @@ from zhijia.benefits.models import (
 )
 from zhijia.benefits.selectors import benefit_for_claim, eligibility_problem
 from zhijia.core.errors import Busy, Conflict, DomainError, NotFound, PermissionDenied, Throttled, ValidationFailed
+from zhijia.members.models import Membership
 from zhijia.members.selectors import member_in_good_standing
 from zhijia.orgs.models import Occupation, Union
 from zhijia.orgs.selectors import in_scope, require_staff
@@ -195,21 +196,26 @@ class Refused(DomainError):
 
 
 def claim_create(user, *, benefit_id: int, idempotency_key: str, request_hash: str = "",
-                 ip: str | None = None, now: dt.datetime | None = None) -> tuple[Claim, bool]:
+                 ip: str | None = None, now: dt.datetime | None = None,
+                 membership: Membership | None = None) -> tuple[Claim, bool]:
     """Claim one unit of an offer (or register for a lottery). Returns (claim, replayed).
 
     The same Idempotency-Key with the same request returns the claim it made (replayed=True); with a different
     request it is a 409. The answer is final when returned: a confirmed claim has been committed.
+    `membership`: the user's admitted membership when the caller has just read it (the claim API's bearer auth reads
+    token, user and membership in one query); otherwise it is read here.
     """
+    if membership is not None and membership.worker.user_id != user.pk:
+        membership = None
     try:
         return _claim_create(user, benefit_id=benefit_id, idempotency_key=idempotency_key,
-                             request_hash=request_hash, ip=ip, now=now)
+                             request_hash=request_hash, ip=ip, now=now, membership=membership)
     except Refused as exc:
         claim_refusal_record(user=user, benefit_id=benefit_id, ip=ip, reason=exc.reason)
         raise DomainError(exc.message, code=exc.code, fields=exc.fields, status=exc.status)
 
 
-def _claim_create(user, *, benefit_id, idempotency_key, request_hash, ip, now):
+def _claim_create(user, *, benefit_id, idempotency_key, request_hash, ip, now, membership):
     key = (idempotency_key or "").strip()
     if not 1 <= len(key) <= 100:
         raise ValidationFailed.field("Idempotency-Key", "请求头 Idempotency-Key 必填，长度1到100")
@@ -225,7 +231,7 @@ def _claim_create(user, *, benefit_id, idempotency_key, request_hash, ip, now):
     benefit = benefit_for_claim(benefit_id)
     if benefit is None:
         raise NotFound("普惠活动不存在")
-    membership = member_in_good_standing(user)
+    membership = membership or member_in_good_standing(user)
     if membership is None:
         raise Refused(PermissionDenied("仅限在会会员领取，请先入会", code="not_member"), RefusalReason.NOT_MEMBER)
     problem = eligibility_problem(benefit, membership)
@@ -388,7 +394,7 @@ def _claim_via_gate(*, user, benefit, membership, key, request_hash, now) -> tup
     """The Redis path: take a unit atomically in Redis, then make the claim durable in the database."""
     worker_id = membership.worker_id
     for _ in range(5):
-        unit = _gate_call(gate.take, benefit, worker_id)
+        unit, position = _gate_call(gate.take, benefit, worker_id)
         if unit == gate.NOT_ARMED:
             benefit_reconcile(benefit_id=benefit.pk, only_if_unarmed=True)
             continue
@@ -400,7 +406,7 @@ def _claim_via_gate(*, user, benefit, membership, key, request_hash, now) -> tup
             raise _over_limit(benefit)
         if unit == gate.SOLD_OUT:
             return _waitlist(user=user, benefit=benefit, membership=membership, key=key, request_hash=request_hash,
-                             now=now, position=_gate_call(gate.next_position, benefit)), False
+                             now=now, position=position), False
         # Redis gave us `unit`; from here it must end in the database or go back.
         try:
             slot = _free_slot(benefit, worker_id)
