@@ -174,7 +174,9 @@ def _seed(members: int, units: int, log) -> dict:
     tokens = {}
     rows = []
     expires = timezone.now() + dt.timedelta(hours=6)
-    for user_id in User.objects.filter(role="worker").values_list("id", flat=True):
+    # One token per seeded member (the demo accounts without a membership are left out: every claim is a member's).
+    for user_id in User.objects.filter(role="worker", worker__memberships__status="admitted").values_list("id",
+                                                                                                       flat=True):
         raw = secrets.token_urlsafe(24)
         tokens[user_id] = raw
         rows.append(ApiToken(user_id=user_id, digest=hashlib.sha256(raw.encode()).hexdigest(), expires_at=expires))

@@ -14,11 +14,13 @@ from zhijia.benefits.models import Benefit, BenefitMode, Claim, ClaimStatus
 from zhijia.benefits.schemas import (
     BenefitIn,
     BenefitOut,
+    BenefitPatch,
     ClaimOut,
     DrawOut,
     RedeemIn,
     RedeemOut,
     StaffClaimOut,
+    WithdrawIn,
 )
 from zhijia.core.errors import NotFound
 from zhijia.core.http import client_ip
@@ -62,7 +64,7 @@ def benefit_out(benefit: Benefit) -> dict:
             "id", "title", "kind", "description", "image_url", "owner_union_id", "units", "per_member_limit", "mode",
             "release_at", "closes_at", "registration_closes_at", "draw_at", "drawn_at", "seed_hash",
             "eligible_union_id", "eligible_occupations", "redemption_place", "redeem_from", "redeem_until",
-            "hold_hours")},
+            "hold_hours", "withdrawn_at", "withdrawn_reason")},
         "owner_union_name": benefit.owner_union.name,
         "remaining": max(benefit.units - counts["confirmed"], 0),
         **counts,
@@ -88,6 +90,7 @@ def claim_out(claim: Claim, *, replayed: bool = False) -> dict:
         "claim_id": claim.pk, "benefit_id": claim.benefit_id, "status": claim.status,
         "status_label": claim.get_status_display(), "unit": claim.unit,
         "redemption_code": services.redemption_code(claim), "waitlist_position": position,
+        "waiting_ahead": getattr(claim, "waiting_ahead", None),
         "entrant_code": claim.entrant_code, "hold_until": claim.hold_until, "created_at": claim.created_at,
         "replayed": replayed,
     }
@@ -131,6 +134,19 @@ def benefit_detail(request, benefit_id: int):
         return benefit_out(selectors.benefit_get(user=request.user, benefit_id=benefit_id))
     membership = member_in_good_standing(request.user)
     return benefit_out(selectors.benefit_get_for_member(membership=membership, benefit_id=benefit_id))
+
+
+@router.patch("/{benefit_id}", response=BenefitOut, summary="开始前修改（开始前1分钟起不能改；留审计）")
+def benefit_update(request, benefit_id: int, payload: BenefitPatch):
+    changes = payload.dict(exclude_unset=True)
+    services.benefit_update(request.user, benefit_id=benefit_id, **changes)
+    return benefit_out(selectors.benefit_get(user=request.user, benefit_id=benefit_id))
+
+
+@router.post("/{benefit_id}/withdraw", response=BenefitOut, summary="开始前撤回（须填原因；留审计）")
+def benefit_withdraw(request, benefit_id: int, payload: WithdrawIn):
+    services.benefit_withdraw(request.user, benefit_id=benefit_id, reason=payload.reason)
+    return benefit_out(selectors.benefit_get(user=request.user, benefit_id=benefit_id))
 
 
 def _request_hash(benefit_id: int, body: bytes) -> str:

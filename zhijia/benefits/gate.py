@@ -149,5 +149,9 @@ def gate_is_armed(benefit) -> bool:
     return bool(client().exists(keys(benefit)[2]))
 
 
+def all_keys(benefit) -> list[str]:
+    return [*keys(benefit), _seq_key(benefit)]
+
+
 def gate_drop(benefit) -> None:
-    client().delete(*keys(benefit), _seq_key(benefit))
+    client().delete(*all_keys(benefit))
