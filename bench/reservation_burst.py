@@ -79,7 +79,9 @@ def _seed(members: int, units: int, log) -> dict:
     accounts_demo.seed(_Null(), {})
     members_demo.seed(_Null(), {"workers": members, "members": members})
     log(f"seeded {members} members")
-    tokens = issue_tokens(User.objects.filter(role="worker").values_list("id", flat=True))
+    # One token per seeded member (the demo accounts without a membership are left out: every claim is a member's).
+    tokens = issue_tokens(User.objects.filter(role="worker", worker__memberships__status="admitted")
+                          .values_list("id", flat=True))
     admin = User.objects.get(username="admin")
     now = timezone.now()
     offer = benefit_create(admin, title="公园年票（压测）", kind="pass", units=units, per_member_limit=1,

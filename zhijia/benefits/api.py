@@ -5,25 +5,49 @@ import json
 
 from ninja import Header, Router
 from ninja.pagination import paginate
+from ninja.security import HttpBearer, django_auth
 
+from zhijia.accounts.services import api_token_user
 from zhijia.benefits import selectors, services
 from zhijia.benefits.lottery import __doc__ as LOTTERY_DOC
 from zhijia.benefits.models import Benefit, BenefitMode, Claim, ClaimStatus
 from zhijia.benefits.schemas import (
     BenefitIn,
     BenefitOut,
+    BenefitPatch,
     ClaimOut,
     DrawOut,
     RedeemIn,
     RedeemOut,
     StaffClaimOut,
+    WithdrawIn,
 )
 from zhijia.core.errors import NotFound
 from zhijia.core.http import client_ip
 from zhijia.core.pagination import PageNumber
-from zhijia.members.selectors import member_in_good_standing
+from zhijia.members.selectors import member_in_good_standing, member_in_good_standing_by_api_token
 
 router = Router(tags=["普惠服务 benefits"])
+
+
+class MemberBearer(HttpBearer):
+    """The claim's bearer auth: the token, its user and the user's membership in good standing in one query (at
+    release thousands of claims a second come in). A valid token of a non-member falls back to the general check,
+    so they get 403 not_member, not 401. Token validity is accounts.services.api_token_valid either way."""
+
+    def authenticate(self, request, token: str):
+        membership = member_in_good_standing_by_api_token(token)
+        if membership is not None:
+            request.user = membership.worker.user
+            request.claim_membership = membership
+            return request.user
+        user = api_token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+CLAIM_AUTH = [MemberBearer(), django_auth]
 
 
 def benefit_out(benefit: Benefit) -> dict:
@@ -40,7 +64,7 @@ def benefit_out(benefit: Benefit) -> dict:
             "id", "title", "kind", "description", "image_url", "owner_union_id", "units", "per_member_limit", "mode",
             "release_at", "closes_at", "registration_closes_at", "draw_at", "drawn_at", "seed_hash",
             "eligible_union_id", "eligible_occupations", "redemption_place", "redeem_from", "redeem_until",
-            "hold_hours")},
+            "hold_hours", "withdrawn_at", "withdrawn_reason")},
         "owner_union_name": benefit.owner_union.name,
         "remaining": max(benefit.units - counts["confirmed"], 0),
         **counts,
@@ -66,6 +90,7 @@ def claim_out(claim: Claim, *, replayed: bool = False) -> dict:
         "claim_id": claim.pk, "benefit_id": claim.benefit_id, "status": claim.status,
         "status_label": claim.get_status_display(), "unit": claim.unit,
         "redemption_code": services.redemption_code(claim), "waitlist_position": position,
+        "waiting_ahead": getattr(claim, "waiting_ahead", None),
         "entrant_code": claim.entrant_code, "hold_until": claim.hold_until, "created_at": claim.created_at,
         "replayed": replayed,
     }
@@ -111,6 +136,19 @@ def benefit_detail(request, benefit_id: int):
     return benefit_out(selectors.benefit_get_for_member(membership=membership, benefit_id=benefit_id))
 
 
+@router.patch("/{benefit_id}", response=BenefitOut, summary="开始前修改（开始前1分钟起不能改；留审计）")
+def benefit_update(request, benefit_id: int, payload: BenefitPatch):
+    changes = payload.dict(exclude_unset=True)
+    services.benefit_update(request.user, benefit_id=benefit_id, **changes)
+    return benefit_out(selectors.benefit_get(user=request.user, benefit_id=benefit_id))
+
+
+@router.post("/{benefit_id}/withdraw", response=BenefitOut, summary="开始前撤回（须填原因；留审计）")
+def benefit_withdraw(request, benefit_id: int, payload: WithdrawIn):
+    services.benefit_withdraw(request.user, benefit_id=benefit_id, reason=payload.reason)
+    return benefit_out(selectors.benefit_get(user=request.user, benefit_id=benefit_id))
+
+
 def _request_hash(benefit_id: int, body: bytes) -> str:
     try:
         parsed = json.loads(body or b"{}")
@@ -120,12 +158,13 @@ def _request_hash(benefit_id: int, body: bytes) -> str:
     return hashlib.sha256(f"{benefit_id}|{canonical}".encode()).hexdigest()
 
 
-@router.post("/{benefit_id}/claims", response={200: ClaimOut, 201: ClaimOut},
+@router.post("/{benefit_id}/claims", response={200: ClaimOut, 201: ClaimOut}, auth=CLAIM_AUTH,
              summary="抢票/报名：须带 Idempotency-Key 请求头；同键同请求返回同一结果")
 def claim_create(request, benefit_id: int, idempotency_key: str = Header("", alias="Idempotency-Key")):
     claim, replayed = services.claim_create(
         request.user, benefit_id=benefit_id, idempotency_key=idempotency_key,
-        request_hash=_request_hash(benefit_id, request.body), ip=client_ip(request))
+        request_hash=_request_hash(benefit_id, request.body), ip=client_ip(request),
+        membership=getattr(request, "claim_membership", None))
     return (200 if replayed else 201), claim_out(claim, replayed=replayed)
 
 

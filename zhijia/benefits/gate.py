@@ -21,15 +21,17 @@ SOLD_OUT = -2
 OVER_LIMIT = -1
 NOT_ARMED = -3
 
-# KEYS: free units (list), units held per member (hash), armed flag. ARGV: worker id, per-member limit.
+# KEYS: free units (list), units held per member (hash), armed flag, waiting-list sequence. ARGV: worker id,
+# per-member limit. Returns {unit or code, place in line}: when sold out the member's number in line is taken in the
+# same script (one round trip for the many who come too late).
 _TAKE = """
-if redis.call('EXISTS', KEYS[3]) == 0 then return -3 end
+if redis.call('EXISTS', KEYS[3]) == 0 then return {-3, 0} end
 local held = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-if held >= tonumber(ARGV[2]) then return -1 end
+if held >= tonumber(ARGV[2]) then return {-1, 0} end
 local unit = redis.call('LPOP', KEYS[1])
-if not unit then return -2 end
+if not unit then return {-2, redis.call('INCR', KEYS[4])} end
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
-return tonumber(unit)
+return {tonumber(unit), 0}
 """
 
 # Give a unit back (a failed write or a committed cancellation with nobody waiting). ARGV: worker id, unit or "".
@@ -78,9 +80,16 @@ def keys(benefit) -> list[str]:
     return [f"{tag}:free", f"{tag}:held", f"{tag}:armed"]
 
 
-def take(benefit, worker_id: int) -> int:
-    """A unit number (>= 1), or OVER_LIMIT, SOLD_OUT, NOT_ARMED."""
-    return int(_scripts(settings.REDIS_URL)[0](keys=keys(benefit), args=[worker_id, benefit.per_member_limit]))
+def _seq_key(benefit) -> str:
+    return keys(benefit)[0].replace(":free", ":seq")
+
+
+def take(benefit, worker_id: int) -> tuple[int, int | None]:
+    """(unit number >= 1, None), or (OVER_LIMIT, None), (NOT_ARMED, None), or (SOLD_OUT, the member's number on the
+    waiting list)."""
+    code, position = _scripts(settings.REDIS_URL)[0](keys=[*keys(benefit), _seq_key(benefit)],
+                                                     args=[worker_id, benefit.per_member_limit])
+    return int(code), (int(position) if int(code) == SOLD_OUT else None)
 
 
 def give_back(benefit, worker_id: int, unit: int | None) -> None:
@@ -89,11 +98,6 @@ def give_back(benefit, worker_id: int, unit: int | None) -> None:
 
 def hand_over(benefit, from_worker_id: int, to_worker_id: int) -> None:
     _scripts(settings.REDIS_URL)[2](keys=keys(benefit), args=[from_worker_id, to_worker_id])
-
-
-def next_position(benefit) -> int:
-    """The next number on the offer's waiting list (one INCR: orders the list without a lock)."""
-    return int(client().incr(keys(benefit)[0].replace(":free", ":seq")))
 
 
 IDEMPOTENCY_TTL_S = 7 * 24 * 3600
@@ -145,5 +149,9 @@ def gate_is_armed(benefit) -> bool:
     return bool(client().exists(keys(benefit)[2]))
 
 
+def all_keys(benefit) -> list[str]:
+    return [*keys(benefit), _seq_key(benefit)]
+
+
 def gate_drop(benefit) -> None:
-    client().delete(*keys(benefit), keys(benefit)[0].replace(":free", ":seq"))
+    client().delete(*all_keys(benefit))

@@ -63,6 +63,9 @@ class Benefit(models.Model):
     gate_id = models.CharField(max_length=12, default=_new_gate_id, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Withdrawn before it opened (services.benefit_withdraw): gone from the members' lists, refuses claims.
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdrawn_reason = models.CharField("撤回原因", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "普惠服务"

@@ -24,6 +24,31 @@ class BenefitIn(Schema):
     hold_hours: int = 72
 
 
+class BenefitPatch(Schema):
+    """Edit before opening: only the fields sent change (mode and owner stay)."""
+
+    title: str | None = Field(None, max_length=120)
+    kind: str | None = None
+    units: int | None = None
+    per_member_limit: int | None = None
+    release_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None
+    registration_closes_at: dt.datetime | None = None
+    draw_at: dt.datetime | None = None
+    eligible_union_id: int | None = None
+    eligible_occupations: list[str] | None = None
+    description: str | None = None
+    image_url: str | None = None
+    redemption_place: str | None = None
+    redeem_from: dt.datetime | None = None
+    redeem_until: dt.datetime | None = None
+    hold_hours: int | None = None
+
+
+class WithdrawIn(Schema):
+    reason: str = Field(..., max_length=200)
+
+
 class BenefitOut(Schema):
     id: int
     title: str
@@ -52,6 +77,8 @@ class BenefitOut(Schema):
     redeemed: int
     waitlisted: int
     registered: int
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_reason: str = ""
 
 
 class ClaimOut(Schema):
@@ -62,6 +89,7 @@ class ClaimOut(Schema):
     unit: int | None
     redemption_code: str | None
     waitlist_position: int | None = None
+    waiting_ahead: int | None = None  # in line before this claim now (my claims list only)
     entrant_code: str = ""
     hold_until: dt.datetime | None
     created_at: dt.datetime

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from zhijia.benefits import gate
@@ -31,6 +33,9 @@ def eligibility_problem(benefit: Benefit, membership) -> str | None:
 
 _CLAIM_CACHE: dict[int, tuple[float, Benefit]] = {}
 CLAIM_CACHE_SECONDS = 2.0
+# An offer's terms are frozen this long before release (editing and withdrawing end): longer than the claim path
+# keeps the terms in a process, so no process still holds old terms when claims open.
+EDIT_CUTOFF = dt.timedelta(minutes=1)
 
 
 def benefit_for_claim(benefit_id: int) -> Benefit | None:
@@ -47,6 +52,13 @@ def benefit_for_claim(benefit_id: int) -> Benefit | None:
             _CLAIM_CACHE.clear()
         _CLAIM_CACHE[benefit_id] = (now, benefit)
     return benefit
+
+
+def benefit_editable(benefit: Benefit, *, now=None) -> bool:
+    """Whether staff may still edit or withdraw the offer (services.benefit_update has the final word)."""
+    now = now or timezone.now()
+    return (not benefit.withdrawn_at and now < benefit.release_at - EDIT_CUTOFF
+            and not Claim.objects.filter(benefit=benefit).exists())
 
 
 def with_counts(qs: QuerySet[Benefit]) -> QuerySet[Benefit]:
@@ -79,13 +91,13 @@ def benefits_open_to(*, membership, now=None) -> list[Benefit]:
         return []
     now = now or timezone.now()
     candidates = (with_counts(Benefit.objects.select_related("owner_union", "eligible_union"))
-                  .filter(closes_at__gt=now).order_by("release_at", "id"))
+                  .filter(closes_at__gt=now, withdrawn_at__isnull=True).order_by("release_at", "id"))
     return [b for b in candidates if eligibility_problem(b, membership) is None]
 
 
 def benefit_get_for_member(*, membership, benefit_id: int) -> Benefit:
     benefit = (with_counts(Benefit.objects.select_related("owner_union", "eligible_union"))
-               .filter(pk=benefit_id).first())
+               .filter(pk=benefit_id, withdrawn_at__isnull=True).first())
     if benefit is None or membership is None or eligibility_problem(benefit, membership) is not None:
         raise NotFound("普惠活动不存在")
     return benefit
@@ -142,7 +154,16 @@ def refusal_list(*, user, benefit_id: int) -> QuerySet[ClaimRefusal]:
 
 
 def claims_of(*, user) -> QuerySet[Claim]:
-    return Claim.objects.filter(user=user).select_related("benefit").order_by("-created_at", "-id")
+    """The member's claims, newest first; a waiting claim carries `waiting_ahead`: how many members are still in line
+    before it (counted now, so it shrinks as others are promoted or leave)."""
+    ahead = (Claim.objects.filter(benefit=OuterRef("benefit"), status=ClaimStatus.WAITLISTED,
+                                  position__lt=OuterRef("position"))
+             .order_by().values("benefit").annotate(n=Count("id")).values("n"))
+    waiting_ahead = Case(When(status=ClaimStatus.WAITLISTED,
+                              then=Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0))),
+                         default=None, output_field=IntegerField())
+    return (Claim.objects.filter(user=user).select_related("benefit").annotate(waiting_ahead=waiting_ahead)
+            .order_by("-created_at", "-id"))
 
 
 def claim_of(*, user, claim_id: int) -> Claim:

@@ -40,9 +40,11 @@ from zhijia.benefits.models import (
     ClaimRefusal,
     ClaimStatus,
     RefusalReason,
+    _new_gate_id,
 )
-from zhijia.benefits.selectors import benefit_for_claim, eligibility_problem
+from zhijia.benefits.selectors import EDIT_CUTOFF, benefit_for_claim, eligibility_problem
 from zhijia.core.errors import Busy, Conflict, DomainError, NotFound, PermissionDenied, Throttled, ValidationFailed
+from zhijia.members.models import Membership
 from zhijia.members.selectors import member_in_good_standing
 from zhijia.orgs.models import Occupation, Union
 from zhijia.orgs.selectors import in_scope, require_staff
@@ -66,6 +68,28 @@ def benefit_create(actor, *, title: str, kind: str, units: int, per_member_limit
                    hold_hours: int = 72) -> Benefit:
     """Publish an offer within the actor's scope. A lottery's seed is chosen now and only its hash is shown."""
     scope = require_staff(actor, roles=CREATOR_ROLES)
+    owner = _union_in_scope(actor, owner_union_id, "owner_union_id") if owner_union_id else scope
+    terms = _terms_checked(
+        actor, owner=owner, title=title, kind=kind, units=units, per_member_limit=per_member_limit,
+        release_at=release_at, closes_at=closes_at, mode=mode, registration_closes_at=registration_closes_at,
+        draw_at=draw_at, eligible_union_id=eligible_union_id, eligible_occupations=eligible_occupations,
+        description=description, image_url=image_url, redemption_place=redemption_place, redeem_from=redeem_from,
+        redeem_until=redeem_until, hold_hours=hold_hours)
+    seed, seed_hash = lottery.seed_new() if mode == BenefitMode.LOTTERY else ("", "")
+    with transaction.atomic(durable=True):
+        benefit = Benefit.objects.create(**terms, owner_union=owner, seed=seed, seed_hash=seed_hash, created_by=actor)
+        audit_record(actor=actor, action="benefit.create", obj=benefit, union=owner,
+                     detail={"units": units, "mode": mode})
+    return benefit
+
+
+def _terms_checked(actor, *, owner: Union, title: str, kind: str, units: int, per_member_limit: int,
+                   release_at: dt.datetime, closes_at: dt.datetime, mode: str,
+                   registration_closes_at: dt.datetime | None, draw_at: dt.datetime | None,
+                   eligible_union_id: int | None, eligible_occupations: list[str] | None, description: str,
+                   image_url: str, redemption_place: str, redeem_from: dt.datetime | None,
+                   redeem_until: dt.datetime | None, hold_hours: int) -> dict:
+    """An offer's terms checked (the same rules on creating and on editing); the model's field values."""
     title = (title or "").strip()
     if not title:
         raise ValidationFailed.field("title", "请填写名称")
@@ -96,24 +120,96 @@ def benefit_create(actor, *, title: str, kind: str, units: int, per_member_limit
     bad = [o for o in occupations if o not in Occupation.values]
     if bad:
         raise ValidationFailed.field("eligible_occupations", f"未知职业：{'、'.join(bad)}")
-    owner = _union_in_scope(actor, owner_union_id, "owner_union_id") if owner_union_id else scope
     eligible = None
     if eligible_union_id:
         eligible = _union_in_scope(actor, eligible_union_id, "eligible_union_id")
         if not owner.contains(eligible):
             raise ValidationFailed.field("eligible_union_id", "限定范围应在发布工会之内")
-    seed, seed_hash = lottery.seed_new() if mode == BenefitMode.LOTTERY else ("", "")
+    return {"title": title[:120], "kind": kind, "units": units, "per_member_limit": per_member_limit, "mode": mode,
+            "release_at": release_at, "closes_at": closes_at, "registration_closes_at": registration_closes_at,
+            "draw_at": draw_at, "eligible_union": eligible, "eligible_occupations": occupations,
+            "description": description or "", "image_url": (image_url or "")[:300],
+            "redemption_place": (redemption_place or "")[:200], "redeem_from": redeem_from,
+            "redeem_until": redeem_until, "hold_hours": hold_hours}
+
+
+EDITABLE = ("title", "kind", "units", "per_member_limit", "release_at", "closes_at", "registration_closes_at",
+            "draw_at", "eligible_union_id", "eligible_occupations", "description", "image_url", "redemption_place",
+            "redeem_from", "redeem_until", "hold_hours")
+
+NOT_NULL_TEXT = ("description", "image_url", "redemption_place", "eligible_occupations")  # None: left as is
+NOT_EMPTY = ("title", "kind", "units", "per_member_limit", "release_at", "closes_at", "hold_hours")
+
+
+def _editable_locked(actor, benefit_id: int, now: dt.datetime, verb: str) -> Benefit:
+    """The offer, row-locked, in the actor's scope, not withdrawn, and still before its edit cutoff."""
+    require_staff(actor, roles=CREATOR_ROLES)
+    benefit = (Benefit.objects.select_for_update(of=("self",)).select_related("owner_union", "eligible_union")
+               .filter(pk=benefit_id).first())
+    if benefit is None or not in_scope(actor, benefit.owner_union):
+        raise NotFound("普惠活动不存在")
+    if benefit.withdrawn_at:
+        raise Conflict("该活动已撤回", code="withdrawn")
+    if now >= benefit.release_at - EDIT_CUTOFF or benefit.claims.exists():
+        raise Conflict(f"开始前1分钟起不能再{verb}（已有会员参与或即将开始）", code="not_editable")
+    return benefit
+
+
+def _json_value(v):
+    return v.isoformat() if isinstance(v, dt.datetime) else v
+
+
+def benefit_update(actor, *, benefit_id: int, now: dt.datetime | None = None, **changes) -> Benefit:
+    """Edit an offer's terms before it opens (until EDIT_CUTOFF before release; never once anyone has claimed or
+    registered). The same checks as publishing; the mode and the owner stay. Audited with each changed field's old
+    and new value. The offer's Redis gate starts afresh under a new name (it may have been armed with old terms)."""
+    now = now or timezone.now()
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationFailed.field(sorted(unknown)[0], "不能修改此项")
+    emptied = [f for f, v in changes.items() if v is None and f in NOT_EMPTY]
+    if emptied:
+        raise ValidationFailed.field(emptied[0], "不能为空")
     with transaction.atomic(durable=True):
-        benefit = Benefit.objects.create(
-            title=title[:120], kind=kind, units=units, per_member_limit=per_member_limit, mode=mode,
-            release_at=release_at, closes_at=closes_at, registration_closes_at=registration_closes_at,
-            draw_at=draw_at, owner_union=owner, eligible_union=eligible, eligible_occupations=occupations,
-            description=description, image_url=image_url[:300], redemption_place=redemption_place[:200],
-            redeem_from=redeem_from, redeem_until=redeem_until, hold_hours=hold_hours, seed=seed,
-            seed_hash=seed_hash, created_by=actor,
-        )
-        audit_record(actor=actor, action="benefit.create", obj=benefit, union=owner,
-                     detail={"units": units, "mode": mode})
+        benefit = _editable_locked(actor, benefit_id, now, "修改")
+        current = {f: getattr(benefit, f) for f in EDITABLE}
+        merged = {**current, **{f: v for f, v in changes.items() if not (v is None and f in NOT_NULL_TEXT)}}
+        terms = _terms_checked(actor, owner=benefit.owner_union, mode=benefit.mode, **merged)
+        # Moving the release nearer than the cutoff would open claims on terms some process has not seen.
+        if terms["release_at"] < now + EDIT_CUTOFF:
+            raise ValidationFailed.field("release_at", "开始时间应至少在1分钟之后")
+        before = current
+        for field, value in terms.items():
+            setattr(benefit, field, value)
+        after = {f: getattr(benefit, f) for f in EDITABLE}
+        changed = {f: [_json_value(before[f]), _json_value(after[f])] for f in EDITABLE if before[f] != after[f]}
+        if not changed:
+            return benefit
+        old_gate = gate.all_keys(benefit) if gate.enabled() else []
+        benefit.gate_id = _new_gate_id()
+        benefit.save()
+        audit_record(actor=actor, action="benefit.update", obj=benefit, union=benefit.owner_union,
+                     detail={"changed": changed})
+        if old_gate:
+            transaction.on_commit(lambda: _quiet(gate.client().delete, *old_gate))
+    return benefit
+
+
+def benefit_withdraw(actor, *, benefit_id: int, reason: str, now: dt.datetime | None = None) -> Benefit:
+    """Withdraw an offer before it opens (same cutoff as editing): it leaves the members' lists and refuses claims;
+    staff still see it, marked withdrawn. Audited with the reason."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed.field("reason", "请填写撤回原因")
+    with transaction.atomic(durable=True):
+        benefit = _editable_locked(actor, benefit_id, now, "撤回")
+        benefit.withdrawn_at, benefit.withdrawn_reason = now, reason[:200]
+        benefit.save(update_fields=["withdrawn_at", "withdrawn_reason"])
+        audit_record(actor=actor, action="benefit.withdraw", obj=benefit, union=benefit.owner_union,
+                     detail={"reason": benefit.withdrawn_reason})
+        if gate.enabled():
+            transaction.on_commit(lambda: _quiet(gate.gate_drop, benefit))
     return benefit
 
 
@@ -195,21 +291,26 @@ class Refused(DomainError):
 
 
 def claim_create(user, *, benefit_id: int, idempotency_key: str, request_hash: str = "",
-                 ip: str | None = None, now: dt.datetime | None = None) -> tuple[Claim, bool]:
+                 ip: str | None = None, now: dt.datetime | None = None,
+                 membership: Membership | None = None) -> tuple[Claim, bool]:
     """Claim one unit of an offer (or register for a lottery). Returns (claim, replayed).
 
     The same Idempotency-Key with the same request returns the claim it made (replayed=True); with a different
     request it is a 409. The answer is final when returned: a confirmed claim has been committed.
+    `membership`: the user's admitted membership when the caller has just read it (the claim API's bearer auth reads
+    token, user and membership in one query); otherwise it is read here.
     """
+    if membership is not None and membership.worker.user_id != user.pk:
+        membership = None
     try:
         return _claim_create(user, benefit_id=benefit_id, idempotency_key=idempotency_key,
-                             request_hash=request_hash, ip=ip, now=now)
+                             request_hash=request_hash, ip=ip, now=now, membership=membership)
     except Refused as exc:
         claim_refusal_record(user=user, benefit_id=benefit_id, ip=ip, reason=exc.reason)
         raise DomainError(exc.message, code=exc.code, fields=exc.fields, status=exc.status)
 
 
-def _claim_create(user, *, benefit_id, idempotency_key, request_hash, ip, now):
+def _claim_create(user, *, benefit_id, idempotency_key, request_hash, ip, now, membership):
     key = (idempotency_key or "").strip()
     if not 1 <= len(key) <= 100:
         raise ValidationFailed.field("Idempotency-Key", "请求头 Idempotency-Key 必填，长度1到100")
@@ -223,9 +324,9 @@ def _claim_create(user, *, benefit_id, idempotency_key, request_hash, ip, now):
     if previous is not None:
         return previous, True
     benefit = benefit_for_claim(benefit_id)
-    if benefit is None:
+    if benefit is None or benefit.withdrawn_at:
         raise NotFound("普惠活动不存在")
-    membership = member_in_good_standing(user)
+    membership = membership or member_in_good_standing(user)
     if membership is None:
         raise Refused(PermissionDenied("仅限在会会员领取，请先入会", code="not_member"), RefusalReason.NOT_MEMBER)
     problem = eligibility_problem(benefit, membership)
@@ -388,7 +489,7 @@ def _claim_via_gate(*, user, benefit, membership, key, request_hash, now) -> tup
     """The Redis path: take a unit atomically in Redis, then make the claim durable in the database."""
     worker_id = membership.worker_id
     for _ in range(5):
-        unit = _gate_call(gate.take, benefit, worker_id)
+        unit, position = _gate_call(gate.take, benefit, worker_id)
         if unit == gate.NOT_ARMED:
             benefit_reconcile(benefit_id=benefit.pk, only_if_unarmed=True)
             continue
@@ -400,7 +501,7 @@ def _claim_via_gate(*, user, benefit, membership, key, request_hash, now) -> tup
             raise _over_limit(benefit)
         if unit == gate.SOLD_OUT:
             return _waitlist(user=user, benefit=benefit, membership=membership, key=key, request_hash=request_hash,
-                             now=now, position=_gate_call(gate.next_position, benefit)), False
+                             now=now, position=position), False
         # Redis gave us `unit`; from here it must end in the database or go back.
         try:
             slot = _free_slot(benefit, worker_id)
@@ -463,7 +564,8 @@ def benefits_reconcile_open(*, now: dt.datetime | None = None) -> int:
         return 0
     now = now or timezone.now()
     n = 0
-    for benefit in Benefit.objects.filter(mode=BenefitMode.FCFS, closes_at__gt=now - dt.timedelta(days=30)):
+    for benefit in Benefit.objects.filter(mode=BenefitMode.FCFS, closes_at__gt=now - dt.timedelta(days=30),
+                                          withdrawn_at__isnull=True):
         benefit_reconcile(benefit_id=benefit.pk)
         n += 1
     return n
@@ -645,8 +747,8 @@ def _set_draw_ranks(ranks: list[tuple[int, int]]) -> None:
 def lotteries_draw_due(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     n = 0
-    for benefit_id in Benefit.objects.filter(mode=BenefitMode.LOTTERY, drawn_at__isnull=True,
-                                             draw_at__lte=now).values_list("id", flat=True):
+    for benefit_id in Benefit.objects.filter(mode=BenefitMode.LOTTERY, drawn_at__isnull=True, draw_at__lte=now,
+                                             withdrawn_at__isnull=True).values_list("id", flat=True):
         lottery_draw(None, benefit_id=benefit_id, now=now)
         n += 1
     return n

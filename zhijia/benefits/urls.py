@@ -13,4 +13,6 @@ urlpatterns = [
     path("console/benefits/redeem/", views.console_redeem, name="console_redeem"),
     path("console/benefits/<int:benefit_id>/", views.console_detail, name="console_detail"),
     path("console/benefits/<int:benefit_id>/live/", views.console_live, name="console_live"),
+    path("console/benefits/<int:benefit_id>/edit/", views.console_edit, name="console_edit"),
+    path("console/benefits/<int:benefit_id>/withdraw/", views.console_withdraw, name="console_withdraw"),
 ]

@@ -3,6 +3,7 @@ Thin: each view calls one service or selector and renders."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import segno
@@ -10,13 +11,14 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from zhijia.benefits import selectors, services
 from zhijia.benefits.models import BenefitKind, BenefitMode, ClaimStatus
 from zhijia.core.errors import DomainError
 from zhijia.core.http import client_ip
-from zhijia.core.views_support import staff_page, worker_page
+from zhijia.core.views_support import call_with_message, staff_page, worker_page
 from zhijia.members.selectors import member_in_good_standing
 from zhijia.orgs.models import Occupation
 
@@ -118,6 +120,40 @@ def console_create(request):
     return render(request, "benefits/console_create.html", {"form": form})
 
 
+class BenefitEditForm(BenefitForm):
+    """The same fields as publishing, less the mode (fixed once published)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["mode"]
+
+
+@staff_page
+def console_edit(request, benefit_id: int):
+    benefit = selectors.benefit_get(user=request.user, benefit_id=benefit_id)
+    initial = {f: getattr(benefit, f) for f in BenefitEditForm.base_fields if hasattr(benefit, f)}
+    initial.update({f: timezone.localtime(v).strftime("%Y-%m-%dT%H:%M") for f, v in initial.items()
+                    if isinstance(v, dt.datetime)})
+    form = BenefitEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.benefit_update(request.user, benefit_id=benefit.pk, **form.cleaned_data)
+            messages.success(request, "已修改")
+            return redirect("benefits:console_detail", benefit_id=benefit.pk)
+        except DomainError as exc:
+            for name, msg in (exc.fields or {"__all__": exc.message}).items():
+                form.add_error(name if name in form.fields else None, msg)
+    return render(request, "benefits/console_edit.html", {"form": form, "benefit": benefit})
+
+
+@staff_page
+@require_POST
+def console_withdraw(request, benefit_id: int):
+    call_with_message(request, services.benefit_withdraw, "已撤回", benefit_id=benefit_id,
+                      reason=request.POST.get("reason", ""))
+    return redirect("benefits:console_detail", benefit_id=benefit_id)
+
+
 @staff_page
 def console_detail(request, benefit_id: int):
     benefit = selectors.benefit_get(user=request.user, benefit_id=benefit_id)
@@ -125,7 +161,8 @@ def console_detail(request, benefit_id: int):
         request.GET.get("page"))
     refusals = selectors.refusal_list(user=request.user, benefit_id=benefit_id)[:20]
     return render(request, "benefits/console_detail.html", {
-        "benefit": benefit, "stats": selectors.benefit_stats(benefit), "claims": claims, "refusals": refusals})
+        "benefit": benefit, "stats": selectors.benefit_stats(benefit), "claims": claims, "refusals": refusals,
+        "editable": selectors.benefit_editable(benefit)})
 
 
 @staff_page

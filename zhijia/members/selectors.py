@@ -51,12 +51,23 @@ def current_membership(worker: Worker | None) -> Membership | None:
 
 
 def member_in_good_standing(user) -> Membership | None:
-    """The admitted membership of the signed-in worker, or None. Benefits and votes check this."""
-    worker = worker_for_user(user)
-    if worker is None:
+    """The admitted membership of the signed-in worker (with its worker and union), or None. Benefits and votes
+    check this. One query (at most one admitted membership per worker: a constraint)."""
+    if not getattr(user, "is_authenticated", False):
         return None
-    return (Membership.objects.select_related("union", "worker")
-            .filter(worker=worker, status=MembershipStatus.ADMITTED).first())
+    return next(iter(Membership.objects.select_related("union", "worker")
+                     .filter(worker__user=user, status=MembershipStatus.ADMITTED)[:1]), None)
+
+
+def member_in_good_standing_by_api_token(raw: str) -> Membership | None:
+    """The bearer token's user and their admitted membership (with worker, user and union), in one query; None when
+    the token is not valid (accounts.services.api_token_valid) or its user is not a member in good standing."""
+    from zhijia.accounts.services import api_token_valid
+
+    if not raw:
+        return None
+    return next(iter(Membership.objects.select_related("union", "worker__user")
+                     .filter(api_token_valid(raw, via="worker__user__"), status=MembershipStatus.ADMITTED)[:1]), None)
 
 
 # --- Staff reads (always through scoped()) -----------------------------------------------------------------------

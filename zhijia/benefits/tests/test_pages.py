@@ -136,3 +136,51 @@ def test_browser_worker_claims_and_staff_redeems(browser_page, transactional_db,
     finally:
         if gate.enabled():
             gate.gate_drop(offer)
+
+
+@pytest.mark.browser
+def test_browser_staff_edits_and_withdraws_and_a_waiting_member_sees_the_line(browser_page, transactional_db, city,
+                                                                               make_staff, make_worker_user):
+    page = browser_page
+    staff = make_staff("fs", city.fangshan)
+    now = timezone.now()
+    soon = services.benefit_create(staff, title="《茶馆》话剧票", kind="ticket", units=50,
+                                   release_at=now + dt.timedelta(hours=2), closes_at=now + dt.timedelta(days=1))
+    offer = services.benefit_create(staff, title="十渡风景区年票", kind="pass", units=1,
+                                    release_at=now - dt.timedelta(seconds=2), closes_at=now + dt.timedelta(days=1))
+    members = [make_worker_user(i, city.chengguan) for i in range(1, 4)]
+    try:
+        for i, m in enumerate(members):
+            services.claim_create(m, benefit_id=offer.pk, idempotency_key=f"k{i}")
+
+        def login(user):
+            c = Client()
+            c.force_login(user)
+            page.context.clear_cookies()
+            page.context.add_cookies([{"name": "sessionid", "value": c.cookies["sessionid"].value,
+                                       "url": page.base_url}])
+
+        login(members[2])
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(page.base_url + "/w/benefits/mine/")
+        assert "前面还有 1 人" in page.locator(".waiting-ahead").inner_text()
+        screenshot(page, "benefits-worker-waiting")
+
+        login(staff)
+        page.set_viewport_size({"width": 1280, "height": 860})
+        page.goto(page.base_url + f"/console/benefits/{soon.pk}/edit/")
+        page.fill("input[name=units]", "80")
+        screenshot(page, "benefits-console-edit")
+        page.click("form.benefit-form button[type=submit]")
+        page.locator("h1", has_text="《茶馆》话剧票").wait_for()
+        soon.refresh_from_db()
+        assert soon.units == 80
+        page.fill("input[name=reason]", "剧场检修，改期另行通知")
+        page.click(".benefit-edit form button[type=submit]")
+        page.locator("h1 .tag", has_text="已撤回").wait_for()
+        screenshot(page, "benefits-console-withdrawn")
+        soon.refresh_from_db()
+        assert soon.withdrawn_reason == "剧场检修，改期另行通知"
+    finally:
+        if gate.enabled():
+            gate.gate_drop(offer)

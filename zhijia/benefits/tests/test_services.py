@@ -166,7 +166,7 @@ def test_reconcile_restores_a_unit_lost_in_a_crash(settings, make_offer, members
     settings.BENEFITS_GATE = "auto"
     offer = make_offer(units=2)
     claim(members(1), offer)
-    assert gate.take(offer, 999) == 2  # the "crashed" request took unit 2 and never wrote its claim
+    assert gate.take(offer, 999) == (2, None)  # the "crashed" request took unit 2 and never wrote its claim
     waiting, _ = claim(members(2), offer)
     assert waiting.status == "waitlisted"
     assert services.benefit_reconcile(benefit_id=offer.pk) == 1
