@@ -34,6 +34,11 @@ def seed(stdout, options) -> None:
                     "eligible_occupations": ["courier", "delivery_rider", "ride_hailing_driver", "truck_driver"],
                     "redemption_place": "房山区职工服务中心", "description": "快递员、外卖配送员、网约车和货车司机专享。"},
          0),
+        (admin, {"title": "劳模疗休养名额（2027年春季）", "kind": "pass", "units": 30, "per_member_limit": 1,
+                 "release_at": now + dt.timedelta(days=2), "closes_at": now + dt.timedelta(days=9),
+                 "eligible_honours": ["model_worker"], "redemption_place": "北京市劳模疗休养中心",
+                 "description": "仅限劳动模范（荣誉由评选表彰登记）。"},
+         0),
     ]
     made = 0
     for actor, args, n_claims in offers:

@@ -51,6 +51,8 @@ class Benefit(models.Model):
                                        on_delete=models.PROTECT, related_name="+")
     # ... and, when not empty, only these occupations (e.g. the new-form workers).
     eligible_occupations = models.JSONField("限定职业", default=list, blank=True)
+    # ... and, when not empty, only holders of one of these honours (honors.HonourKind: e.g. model workers, 劳模).
+    eligible_honours = models.JSONField("限定荣誉", default=list, blank=True)
     redemption_place = models.CharField("核销地点", max_length=200, blank=True)
     redeem_from = models.DateTimeField("核销开始", null=True, blank=True)
     redeem_until = models.DateTimeField("核销截止", null=True, blank=True)

@@ -16,6 +16,8 @@ class BenefitIn(Schema):
     owner_union_id: int | None = None
     eligible_union_id: int | None = None
     eligible_occupations: list[str] = []
+    eligible_honours: list[str] = Field([], description="限定荣誉：model_worker 劳动模范、advanced_worker 先进工作者、"
+                                                      "title 荣誉称号")
     description: str = ""
     image_url: str = ""
     redemption_place: str = ""
@@ -37,6 +39,7 @@ class BenefitPatch(Schema):
     draw_at: dt.datetime | None = None
     eligible_union_id: int | None = None
     eligible_occupations: list[str] | None = None
+    eligible_honours: list[str] | None = None
     description: str | None = None
     image_url: str | None = None
     redemption_place: str | None = None
@@ -68,6 +71,7 @@ class BenefitOut(Schema):
     seed_hash: str
     eligible_union_id: int | None
     eligible_occupations: list[str]
+    eligible_honours: list[str]
     redemption_place: str
     redeem_from: dt.datetime | None
     redeem_until: dt.datetime | None

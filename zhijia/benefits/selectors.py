@@ -28,6 +28,13 @@ def eligibility_problem(benefit: Benefit, membership) -> str | None:
 
         names = "、".join(Occupation(o).label for o in benefit.eligible_occupations if o in Occupation.values)
         return f"仅限{names}领取"
+    if benefit.eligible_honours:
+        from zhijia.honors.models import HonourKind
+        from zhijia.honors.selectors import worker_has_honour
+
+        if not worker_has_honour(membership.worker, kinds=benefit.eligible_honours):
+            names = "、".join(HonourKind(k).label for k in benefit.eligible_honours if k in HonourKind.values)
+            return f"仅限{names}领取"
     return None
 
 

@@ -44,6 +44,7 @@ from zhijia.benefits.models import (
 )
 from zhijia.benefits.selectors import EDIT_CUTOFF, benefit_for_claim, eligibility_problem
 from zhijia.core.errors import Busy, Conflict, DomainError, NotFound, PermissionDenied, Throttled, ValidationFailed
+from zhijia.honors.models import HonourKind
 from zhijia.members.models import Membership
 from zhijia.members.selectors import member_in_good_standing
 from zhijia.orgs.models import Occupation, Union
@@ -63,7 +64,8 @@ def benefit_create(actor, *, title: str, kind: str, units: int, per_member_limit
                    registration_closes_at: dt.datetime | None = None, draw_at: dt.datetime | None = None,
                    owner_union_id: int | None = None,
                    eligible_union_id: int | None = None, eligible_occupations: list[str] | None = None,
-                   description: str = "", image_url: str = "", redemption_place: str = "",
+                   eligible_honours: list[str] | None = None, description: str = "", image_url: str = "",
+                   redemption_place: str = "",
                    redeem_from: dt.datetime | None = None, redeem_until: dt.datetime | None = None,
                    hold_hours: int = 72) -> Benefit:
     """Publish an offer within the actor's scope. A lottery's seed is chosen now and only its hash is shown."""
@@ -73,7 +75,8 @@ def benefit_create(actor, *, title: str, kind: str, units: int, per_member_limit
         actor, owner=owner, title=title, kind=kind, units=units, per_member_limit=per_member_limit,
         release_at=release_at, closes_at=closes_at, mode=mode, registration_closes_at=registration_closes_at,
         draw_at=draw_at, eligible_union_id=eligible_union_id, eligible_occupations=eligible_occupations,
-        description=description, image_url=image_url, redemption_place=redemption_place, redeem_from=redeem_from,
+        eligible_honours=eligible_honours, description=description, image_url=image_url,
+        redemption_place=redemption_place, redeem_from=redeem_from,
         redeem_until=redeem_until, hold_hours=hold_hours)
     seed, seed_hash = lottery.seed_new() if mode == BenefitMode.LOTTERY else ("", "")
     with transaction.atomic(durable=True):
@@ -86,7 +89,8 @@ def benefit_create(actor, *, title: str, kind: str, units: int, per_member_limit
 def _terms_checked(actor, *, owner: Union, title: str, kind: str, units: int, per_member_limit: int,
                    release_at: dt.datetime, closes_at: dt.datetime, mode: str,
                    registration_closes_at: dt.datetime | None, draw_at: dt.datetime | None,
-                   eligible_union_id: int | None, eligible_occupations: list[str] | None, description: str,
+                   eligible_union_id: int | None, eligible_occupations: list[str] | None,
+                   eligible_honours: list[str] | None, description: str,
                    image_url: str, redemption_place: str, redeem_from: dt.datetime | None,
                    redeem_until: dt.datetime | None, hold_hours: int) -> dict:
     """An offer's terms checked (the same rules on creating and on editing); the model's field values."""
@@ -120,6 +124,10 @@ def _terms_checked(actor, *, owner: Union, title: str, kind: str, units: int, pe
     bad = [o for o in occupations if o not in Occupation.values]
     if bad:
         raise ValidationFailed.field("eligible_occupations", f"未知职业：{'、'.join(bad)}")
+    honours = list(dict.fromkeys(eligible_honours or []))
+    bad = [h for h in honours if h not in HonourKind.values]
+    if bad:
+        raise ValidationFailed.field("eligible_honours", f"未知荣誉类别：{'、'.join(bad)}")
     eligible = None
     if eligible_union_id:
         eligible = _union_in_scope(actor, eligible_union_id, "eligible_union_id")
@@ -128,16 +136,19 @@ def _terms_checked(actor, *, owner: Union, title: str, kind: str, units: int, pe
     return {"title": title[:120], "kind": kind, "units": units, "per_member_limit": per_member_limit, "mode": mode,
             "release_at": release_at, "closes_at": closes_at, "registration_closes_at": registration_closes_at,
             "draw_at": draw_at, "eligible_union": eligible, "eligible_occupations": occupations,
+            "eligible_honours": honours,
             "description": description or "", "image_url": (image_url or "")[:300],
             "redemption_place": (redemption_place or "")[:200], "redeem_from": redeem_from,
             "redeem_until": redeem_until, "hold_hours": hold_hours}
 
 
 EDITABLE = ("title", "kind", "units", "per_member_limit", "release_at", "closes_at", "registration_closes_at",
-            "draw_at", "eligible_union_id", "eligible_occupations", "description", "image_url", "redemption_place",
+            "draw_at", "eligible_union_id", "eligible_occupations", "eligible_honours", "description", "image_url",
+            "redemption_place",
             "redeem_from", "redeem_until", "hold_hours")
 
-NOT_NULL_TEXT = ("description", "image_url", "redemption_place", "eligible_occupations")  # None: left as is
+# None: left as is
+NOT_NULL_TEXT = ("description", "image_url", "redemption_place", "eligible_occupations", "eligible_honours")
 NOT_EMPTY = ("title", "kind", "units", "per_member_limit", "release_at", "closes_at", "hold_hours")
 
 

@@ -19,6 +19,7 @@ from zhijia.benefits.models import BenefitKind, BenefitMode, ClaimStatus
 from zhijia.core.errors import DomainError
 from zhijia.core.http import client_ip
 from zhijia.core.views_support import call_with_message, staff_page, worker_page
+from zhijia.honors.models import HonourKind
 from zhijia.members.selectors import member_in_good_standing
 from zhijia.orgs.models import Occupation
 
@@ -102,6 +103,8 @@ class BenefitForm(forms.Form):
     eligible_occupations = forms.MultipleChoiceField(label="限定职业（不选为不限）", required=False,
                                                      choices=Occupation.choices,
                                                      widget=forms.CheckboxSelectMultiple)
+    eligible_honours = forms.MultipleChoiceField(label="限定荣誉（不选为不限）", required=False,
+                                                 choices=HonourKind.choices, widget=forms.CheckboxSelectMultiple)
     redemption_place = forms.CharField(label="核销地点", required=False, max_length=200)
     description = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 

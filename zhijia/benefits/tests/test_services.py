@@ -243,6 +243,30 @@ def test_lottery_is_reproducible_and_verifiable(settings, staff, members, tmp_pa
     assert Claim.objects.get(benefit=offer, entrant_code=fourth).status == "confirmed"
 
 
+def test_an_offer_for_model_workers_is_claimed_by_honour_holders_only(gate_mode, staff, make_offer, members):
+    """Honours recorded by the honors app (劳模) open offers kept for them; another honour does not."""
+    from zhijia.honors.services import honour_record
+
+    offer = make_offer(eligible_honours=["model_worker"])
+    model_worker, advanced, plain = members(61), members(62), members(63)
+    honour_record(staff, worker_id=model_worker.worker.pk, kind="model_worker", title="北京市劳动模范",
+                  level="municipal", year=2020)
+    honour_record(staff, worker_id=advanced.worker.pk, kind="advanced_worker", title="先进工作者", level="district",
+                  year=2022)
+
+    for refused in (advanced, plain):
+        with pytest.raises(DomainError) as err:
+            claim(refused, offer)
+        assert err.value.code == "not_eligible" and "劳动模范" in err.value.message
+    ok, _ = claim(model_worker, offer)
+    assert ok.status == "confirmed" and benefit_stats(offer).confirmed == 1
+    from zhijia.benefits.selectors import benefits_open_to
+    from zhijia.members.selectors import current_membership
+
+    assert offer not in benefits_open_to(membership=current_membership(plain.worker))
+    assert offer in benefits_open_to(membership=current_membership(model_worker.worker))
+
+
 def test_lottery_draw_order_is_deterministic():
     codes = [f"{i:016x}" for i in range(1000)]
     assert lottery.draw_order("seed-a", codes) == lottery.draw_order("seed-a", list(reversed(codes)))
@@ -255,6 +279,7 @@ def test_offer_validation(staff, city, make_staff):
     cases = [({"units": 0}, "units"), ({"kind": "car"}, "kind"), ({"closes_at": now}, "closes_at"),
              ({"per_member_limit": 6}, "per_member_limit"), ({"mode": "lottery"}, "registration_closes_at"),
              ({"eligible_occupations": ["pilot"]}, "eligible_occupations"),
+             ({"eligible_honours": ["hero"]}, "eligible_honours"),
              ({"owner_union_id": city.haidian.pk}, "owner_union_id")]
     for change, field in cases:
         with pytest.raises(DomainError) as err:
