@@ -6,35 +6,16 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
 
 from zhijia.appeals import services
 from zhijia.appeals.models import Appeal
 from zhijia.conftest import require_postgres
 from zhijia.core.errors import DomainError
+from zhijia.core.testing import run_at_once as run_parallel
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
 
-def run_parallel(n: int, fn) -> list:
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results[i] = fn(i)
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each client got
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_numbers_are_gap_free_under_concurrent_intake(desk):

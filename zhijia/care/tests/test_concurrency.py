@@ -4,44 +4,23 @@ next to a control run with the locks switched off that shows the race they preve
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
 from zhijia.conftest import require_postgres
-from zhijia.core.errors import DomainError
+from zhijia.core.testing import run_concurrently as _run_concurrently
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.xdist_group("care_concurrency")]
 
 
-def run_concurrently(n: int, fn) -> list:
-    """Start `n` threads at the same instant; each returns "ok" or the error code it got."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
+def run_concurrently(n: int, fn) -> list[str]:
+    """Outcomes of n simultaneous calls; a validation error is told by the field it names."""
+    return _run_concurrently(n, fn, invalid_as_field=True)
 
-    def worker(i):
-        try:
-            barrier.wait()
-            fn(i)
-            results[i] = "ok"
-        except DomainError as exc:
-            results[i] = exc.code if exc.code != "invalid" else next(iter(exc.fields), "invalid")
-        except Exception as exc:  # noqa: BLE001 - the test reports anything unexpected
-            results[i] = repr(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 @pytest.fixture

@@ -4,9 +4,11 @@ another's paper is handed in by the page when the time runs out, with the answer
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from zhijia.conftest import screenshot
 from zhijia.contests import services
@@ -39,7 +41,8 @@ def test_a_worker_takes_the_theory_exam(browser_page, world):
     page.wait_for_selector("#start-form")
     screenshot(page, "contests-exam-start")
     page.click("#start-form button")
-    page.wait_for_selector("#countdown")
+    # The page first shows the seconds left; the script then counts down in m:ss (wait for it on a loaded machine).
+    expect(page.locator("#countdown")).to_have_text(re.compile(r"^\d+:\d\d$"))
     shown = page.inner_text("#countdown")
     assert shown[0] in "0123" and shown[1] == ":", shown  # m:ss, counting down from the limit
     attempt = ExamAttempt.objects.get(entry__worker=world.workers[0].worker)
@@ -59,13 +62,13 @@ def test_a_worker_takes_the_theory_exam(browser_page, world):
     # Another entrant's time runs out: the page hands the paper in by itself, with the one answer chosen.
     services.entry_register(world.workers[1], contest_id=world.contest.pk)
     late = services.exam_start(world.workers[1], round_id=rnd.pk,
-                               now=timezone.now() - dt.timedelta(seconds=172))
+                               now=timezone.now() - dt.timedelta(seconds=165))
     worker_login(page, world.workers[1].username, f"/w/contests/rounds/{rnd.pk}/exam/")
     page.wait_for_selector("#countdown")
     first = late.question_ids[0]
     page.check(f"#q-{first} input[value='{key[first][0]}']")
     screenshot(page, "contests-exam-countdown")
-    page.wait_for_selector("#submitted", timeout=20_000)
+    page.wait_for_selector("#submitted", timeout=30_000)
     late.refresh_from_db()
     assert late.submitted_at is not None and late.submitted_at <= late.deadline
     assert late.answers[str(first)] == key[first][0]

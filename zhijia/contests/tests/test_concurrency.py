@@ -3,41 +3,15 @@ and the entrant numbers, two clicks on "start exam", two advances of the same ro
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from zhijia.conftest import require_postgres
-from zhijia.core.errors import DomainError
+from zhijia.core.testing import run_concurrently
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.xdist_group("contests_concurrency"),
               pytest.mark.django_db(transaction=True)]
 
 
-def run_concurrently(fns) -> list:
-    """Start every function at the same instant; each result is "ok" or the error code it got."""
-    barrier = threading.Barrier(len(fns))
-    results: list = [None] * len(fns)
-
-    def worker(i):
-        try:
-            barrier.wait()
-            fns[i]()
-            results[i] = "ok"
-        except DomainError as exc:
-            results[i] = exc.code
-        except Exception as exc:  # noqa: BLE001 - the test reports anything unexpected
-            results[i] = repr(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(fns))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_concurrent_registrations_keep_the_capacity_and_unique_numbers(city, make_staff, make_worker_user):
@@ -51,7 +25,7 @@ def test_concurrent_registrations_keep_the_capacity_and_unique_numbers(city, mak
     workers = [make_worker_user(i, union=city.community) for i in range(1, 13)]
     # each worker twice: a double click must not give two entries either
     fns = [(lambda w=w: services.entry_register(w, contest_id=contest.pk)) for w in workers for _ in range(2)]
-    results = run_concurrently(fns)
+    results = run_concurrently(len(fns), lambda i: fns[i]())
     assert results.count("ok") == 5, results
     assert set(results) <= {"ok", "full", "already_registered"}, results
     numbers = sorted(Entry.objects.filter(contest=contest).values_list("number", flat=True))
@@ -70,7 +44,7 @@ def test_two_clicks_on_start_give_one_paper_and_two_advances_one_move(city, make
     prelim = open_exam(fs, contest.rounds.get(order=1))
     worker = make_worker_user(1, union=city.community)
     services.entry_register(worker, contest_id=contest.pk)
-    results = run_concurrently([lambda: services.exam_start(worker, round_id=prelim.pk)] * 4)
+    results = run_concurrently(4, lambda i: services.exam_start(worker, round_id=prelim.pk))
     assert results == ["ok"] * 4
     assert ExamAttempt.objects.count() == 1
 
@@ -79,7 +53,7 @@ def test_two_clicks_on_start_give_one_paper_and_two_advances_one_move(city, make
     services.round_update(fs, round_id=prelim.pk, advance_rule="min_score", advance_value=0)
     services.round_publish(fs, round_id=prelim.pk)
     RoundResult.objects.update(absent=False)
-    results = run_concurrently([lambda: services.round_advance(fs, round_id=prelim.pk)] * 3)
+    results = run_concurrently(3, lambda i: services.round_advance(fs, round_id=prelim.pk))
     assert sorted(results) == ["conflict", "conflict", "ok"], results
     assert Entry.objects.get().reached_order == 2
 
@@ -110,7 +84,7 @@ def test_registration_race_with_a_slow_write(city, make_staff, make_worker_user,
     monkeypatch.setattr(Entry.objects, "create", slow_create)
     if not locked:
         monkeypatch.setattr(QuerySet, "select_for_update", lambda self, *a, **k: self)
-    results = run_concurrently([(lambda w=w: services.entry_register(w, contest_id=contest.pk)) for w in workers])
+    results = run_concurrently(len(workers), lambda i: services.entry_register(workers[i], contest_id=contest.pk))
     numbers = sorted(Entry.objects.filter(contest=contest).values_list("number", flat=True))
     if locked:
         assert sorted(results) == ["full"] * 3 + ["ok"] * 5 and numbers == [1, 2, 3, 4, 5]

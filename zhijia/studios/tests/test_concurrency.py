@@ -3,43 +3,18 @@ control run with the lock switched off that shows the race it prevents."""
 
 from __future__ import annotations
 
-import threading
 import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from zhijia.conftest import require_postgres
-from zhijia.core.errors import DomainError
+from zhijia.core.testing import run_concurrently
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.xdist_group("studios_concurrency")]
 
 
-def run_concurrently(n: int, fn) -> list:
-    """Start `n` threads at the same instant; each returns "ok" or the error code it got."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait()
-            fn(i)
-            results[i] = "ok"
-        except DomainError as exc:
-            results[i] = exc.code
-        except Exception as exc:  # noqa: BLE001 - the test reports anything unexpected
-            results[i] = repr(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 @pytest.fixture
