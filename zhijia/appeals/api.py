@@ -8,7 +8,7 @@ import time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from zhijia.appeals import selectors, services
@@ -48,7 +48,7 @@ def _get(request, appeal_id: int):
 def appeal_create(request, payload: AppealIn):
     result = services.appeal_create(request.user, **payload.dict(),
                                     idempotency_key=request.headers.get("Idempotency-Key"))
-    return (200 if result.replayed else 201), result.appeal
+    return Status(200 if result.replayed else 201, result.appeal)
 
 
 class ListFilters(Schema):
@@ -166,7 +166,7 @@ def appeal_merge(request, appeal_id: int, payload: MergeIn):
 def appeal_message(request, appeal_id: int, payload: MessageIn):
     kind = payload.kind if _is_staff(request.user) else "from_worker"
     msg = services.appeal_message_add(request.user, appeal_id=appeal_id, kind=kind, text=payload.text)
-    return 201, {"id": msg.pk, "kind": msg.kind, "text": msg.text, "at": msg.at.isoformat()}
+    return Status(201, {"id": msg.pk, "kind": msg.kind, "text": msg.text, "at": msg.at.isoformat()})
 
 
 # --- 12345 ------------------------------------------------------------------------------------------------------
@@ -208,4 +208,4 @@ def case_12345(request):
         raise ValidationFailed.field(name, "此项缺失或格式不正确")
     result = services.appeal_create(None, channel=Channel.HOTLINE_12345, caller="12345",
                                     idempotency_key=f"12345:{payload.external_number}", **payload.dict())
-    return (200 if result.replayed else 201), result.appeal
+    return Status(200 if result.replayed else 201, result.appeal)

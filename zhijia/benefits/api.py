@@ -3,7 +3,7 @@
 import hashlib
 import json
 
-from ninja import Header, Router
+from ninja import Header, Router, Status
 from ninja.pagination import paginate
 from ninja.security import HttpBearer, django_auth
 
@@ -98,7 +98,7 @@ def claim_out(claim: Claim, *, replayed: bool = False) -> dict:
 
 @router.post("", response={201: BenefitOut}, summary="发布普惠活动（本级及下级范围内）")
 def benefit_create(request, payload: BenefitIn):
-    return 201, benefit_out(services.benefit_create(request.user, **payload.dict()))
+    return Status(201, benefit_out(services.benefit_create(request.user, **payload.dict())))
 
 
 @router.get("", response=list[BenefitOut], summary="普惠活动列表：工作人员为管辖范围内，会员为可参加的")
@@ -165,7 +165,7 @@ def claim_create(request, benefit_id: int, idempotency_key: str = Header("", ali
         request.user, benefit_id=benefit_id, idempotency_key=idempotency_key,
         request_hash=_request_hash(benefit_id, request.body), ip=client_ip(request),
         membership=getattr(request, "claim_membership", None))
-    return (200 if replayed else 201), claim_out(claim, replayed=replayed)
+    return Status(200 if replayed else 201, claim_out(claim, replayed=replayed))
 
 
 @router.get("/{benefit_id}/claims", response=list[StaffClaimOut], summary="领取名单（工作人员）")

@@ -1,7 +1,7 @@
 """Care API (/api/v1/care): parse, call one service or selector, answer a schema."""
 
 from django.http import HttpResponse
-from ninja import File, Router, UploadedFile
+from ninja import File, Router, Status, UploadedFile
 from ninja.pagination import paginate
 
 from zhijia.audit.services import audit_record
@@ -68,7 +68,7 @@ def _xlsx(content: bytes, name: str) -> HttpResponse:
 @router.post("/campaigns", response={201: CampaignOut}, summary="新建送温暖活动（含预算总额）")
 def campaign_create(request, payload: CampaignIn):
     campaign = services.campaign_create(request.user, **payload.dict())
-    return 201, _campaign_out(campaign)
+    return Status(201, _campaign_out(campaign))
 
 
 @router.get("/campaigns", response=list[CampaignOut], summary="送温暖活动列表")
@@ -84,7 +84,7 @@ def campaign_detail(request, campaign_id: int):
 
 @router.post("/campaigns/{campaign_id}/allocations", response={201: AllocationOut}, summary="向下级工会下拨预算")
 def allocation_create(request, campaign_id: int, payload: AllocationIn):
-    return 201, services.allocation_create(request.user, campaign_id=campaign_id, **payload.dict())
+    return Status(201, services.allocation_create(request.user, campaign_id=campaign_id, **payload.dict()))
 
 
 @router.get("/campaigns/{campaign_id}/allocations", response=list[AllocationOut], summary="预算分配（本级及下级）")
@@ -96,12 +96,12 @@ def allocation_list(request, campaign_id: int):
 
 @router.post("/campaigns/{campaign_id}/returns", response={201: AllocationOut}, summary="退回未使用资金")
 def allocation_return(request, campaign_id: int, payload: AllocationIn):
-    return 201, services.allocation_return(request.user, campaign_id=campaign_id, **payload.dict())
+    return Status(201, services.allocation_return(request.user, campaign_id=campaign_id, **payload.dict()))
 
 
 @router.post("/campaigns/{campaign_id}/reallocations", response={201: AllocationOut}, summary="同级单位间调剂")
 def allocation_reallocate(request, campaign_id: int, payload: ReallocateIn):
-    return 201, services.allocation_reallocate(request.user, campaign_id=campaign_id, **payload.dict())
+    return Status(201, services.allocation_reallocate(request.user, campaign_id=campaign_id, **payload.dict()))
 
 
 @router.get("/campaigns/{campaign_id}/report", response=list[ReportRowOut], summary="分级支出报表")
@@ -123,7 +123,7 @@ def campaign_report_xlsx(request, campaign_id: int, union: int | None = None):
 # --- stock and visits -----------------------------------------------------------------------------------------
 @router.post("/stock", response={201: StockOut}, summary="慰问品入库")
 def stock_receive(request, payload: StockIn):
-    return 201, services.stock_receive(request.user, **payload.dict())
+    return Status(201, services.stock_receive(request.user, **payload.dict()))
 
 
 @router.get("/stock", response=list[StockOut], summary="慰问品库存（本级及下级）")
@@ -135,7 +135,7 @@ def stock_list(request):
 def visit_create(request, payload: VisitIn):
     data = payload.dict()
     data["goods"] = [dict(g) for g in data["goods"]]
-    return 201, services.visit_record(request.user, **data)
+    return Status(201, services.visit_record(request.user, **data))
 
 
 @router.get("/visits", response=list[VisitOut], summary="走访慰问记录（本级及下级）")
@@ -192,13 +192,13 @@ def living_standard_list(request):
 
 @router.post("/living-standards", response={201: LivingStandardOut}, summary="设置低保标准（区县/全市，按年度）")
 def living_standard_set(request, payload: LivingStandardIn):
-    return 201, services.living_standard_set(request.user, **payload.dict())
+    return Status(201, services.living_standard_set(request.user, **payload.dict()))
 
 
 @router.post("/hardship-files", response={201: HardshipFileOut}, summary="困难职工建档（本人申请或代为申请）")
 def hardship_file_open(request, payload: HardshipFileIn):
     data = payload.dict()
-    return 201, services.hardship_file_open(request.user, **data)
+    return Status(201, services.hardship_file_open(request.user, **data))
 
 
 @router.get("/hardship-files", response=list[HardshipFileOut], summary="困难职工档案（本级及下级）")
@@ -243,14 +243,14 @@ def hardship_file_close(request, file_id: int, payload: CloseIn):
 
 @router.post("/hardship-files/{file_id}/assistance", response={201: AssistanceOut}, summary="发放帮扶")
 def assistance_record(request, file_id: int, payload: AssistanceIn):
-    return 201, services.assistance_record(request.user, file_id=file_id, **payload.dict())
+    return Status(201, services.assistance_record(request.user, file_id=file_id, **payload.dict()))
 
 
 # --- mutual aid -----------------------------------------------------------------------------------------------
 @router.post("/plans", response={201: PlanOut}, summary="新建互助保障计划")
 def plan_create(request, payload: PlanIn):
     data = payload.dict()
-    return 201, services.plan_create(request.user, **data)
+    return Status(201, services.plan_create(request.user, **data))
 
 
 @router.get("/plans", response=list[PlanOut], summary="互助保障计划")
@@ -266,7 +266,7 @@ def plan_enrol(request, plan_id: int, payload: EnrolIn):
 @router.post("/claims", response={201: ClaimOut}, summary="提交理赔申请（材料清单）")
 def claim_submit(request, payload: ClaimIn):
     data = payload.dict()
-    return 201, services.claim_submit(request.user, plan_id=data.pop("plan"), **data)
+    return Status(201, services.claim_submit(request.user, plan_id=data.pop("plan"), **data))
 
 
 @router.get("/claims", response=list[ClaimOut], summary="理赔申请（本级及下级）")

@@ -2,7 +2,7 @@
 leaderboards of people and unions, flagged entries, ledger corrections, close and prizes."""
 
 from django.utils import timezone
-from ninja import File, Form, Router
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -59,7 +59,7 @@ def challenge_create(request, payload: ChallengeIn):
     data = payload.dict()
     rules = data.pop("rules")
     challenge = services.challenge_create(request.user, union_id=data.pop("union"), rules=rules, **data)
-    return 201, _out(challenge)
+    return Status(201, _out(challenge))
 
 
 @router.get("/{challenge_id}", response=ChallengeOut, summary="挑战赛详情与计分规则")
@@ -72,7 +72,7 @@ def challenge_detail(request, challenge_id: int):
 
 @router.post("/{challenge_id}/join", response={201: ParticipantOut}, summary="报名参赛（在会会员）")
 def challenge_join(request, challenge_id: int):
-    return 201, services.challenge_join(request.user, challenge_id=challenge_id)
+    return Status(201, services.challenge_join(request.user, challenge_id=challenge_id))
 
 
 @router.post("/{challenge_id}/entries", response={201: EntryOut},
@@ -81,7 +81,7 @@ def entry_create(request, challenge_id: int, data: Form[EntryIn], photo: File[Up
     entry = services.exercise_log(request.user, challenge_id=challenge_id, date=data.date or timezone.localdate(),
                                   kind=data.kind, steps=data.steps, minutes=data.minutes,
                                   distance_km=data.distance_km, photo=photo)
-    return 201, _entry_out(entry)
+    return Status(201, _entry_out(entry))
 
 
 @router.get("/{challenge_id}/entries/mine", response=list[EntryOut], summary="我的运动打卡")
@@ -107,14 +107,14 @@ def quiz_today(request, challenge_id: int):
 
 @router.post("/{challenge_id}/quiz/answers", response={201: AnswerOut}, summary="提交一道题的答案")
 def quiz_answer(request, challenge_id: int, payload: AnswerIn):
-    return 201, services.quiz_answer(request.user, challenge_id=challenge_id, question_id=payload.question,
-                                     choice=payload.choice)
+    return Status(201, services.quiz_answer(request.user, challenge_id=challenge_id, question_id=payload.question,
+                                            choice=payload.choice))
 
 
 @router.post("/{challenge_id}/questions", response={201: dict}, summary="题库：添加题目")
 def question_add(request, challenge_id: int, payload: QuestionIn):
     q = services.quiz_question_add(request.user, challenge_id=challenge_id, **payload.dict())
-    return 201, {"id": q.pk}
+    return Status(201, {"id": q.pk})
 
 
 @router.get("/{challenge_id}/me", response=StandingOut, summary="我的贡献值与排名（同分同名次）")
@@ -170,13 +170,13 @@ def ledger(request, challenge_id: int, participant: int | None = None):
 
 @router.post("/points/{point_entry_id}/reverse", response={201: PointOut}, summary="冲正一条流水（追加反向记录）")
 def point_reverse(request, point_entry_id: int, payload: ReverseIn):
-    return 201, services.point_entry_reverse(request.user, point_entry_id=point_entry_id, reason=payload.reason)
+    return Status(201, services.point_entry_reverse(request.user, point_entry_id=point_entry_id, reason=payload.reason))
 
 
 @router.post("/{challenge_id}/close", response={201: list[PrizeOut]}, summary="结束挑战赛并为前N名颁奖")
 def challenge_close(request, challenge_id: int):
     services.challenge_close(request.user, challenge_id=challenge_id)
-    return 201, list(selectors.prize_list(challenge_id=challenge_id))
+    return Status(201, list(selectors.prize_list(challenge_id=challenge_id)))
 
 
 @router.get("/{challenge_id}/prizes", response=list[PrizeOut], summary="获奖名单（工作人员）")

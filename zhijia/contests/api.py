@@ -3,7 +3,7 @@ publishing and advancing a round, rankings and certificates."""
 
 from django.http import HttpResponse
 from django.utils import timezone
-from ninja import File, Router
+from ninja import File, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -45,7 +45,7 @@ def contest_create(request, payload: ContestIn):
     data = payload.dict()
     rounds = list(data.pop("rounds") or [])
     contest = services.contest_create(request.user, union_id=data.pop("union"), rounds=rounds or None, **data)
-    return 201, selectors.contest_get(user=request.user, contest_id=contest.pk)
+    return Status(201, selectors.contest_get(user=request.user, contest_id=contest.pk))
 
 
 @router.get("/open", response=list[ContestOut], summary="我可以报名的比赛（职工）")
@@ -95,7 +95,7 @@ def round_update(request, round_id: int, payload: RoundPatch):
 
 @router.post("/{contest_id}/entries", response={201: EntryOut}, summary="报名（职工本人；工作人员代报名时填 worker）")
 def entry_register(request, contest_id: int, payload: EntryIn):
-    return 201, services.entry_register(request.user, contest_id=contest_id, worker_id=payload.worker)
+    return Status(201, services.entry_register(request.user, contest_id=contest_id, worker_id=payload.worker))
 
 
 @router.get("/{contest_id}/entries", response=list[EntryOut], summary="报名名单")
@@ -107,7 +107,7 @@ def entry_list(request, contest_id: int, q: str | None = None):
 @router.post("/{contest_id}/judges", response={201: dict}, summary="指定裁判")
 def judge_assign(request, contest_id: int, payload: JudgeIn):
     judge = services.judge_assign(request.user, contest_id=contest_id, user_id=payload.user)
-    return 201, {"id": judge.pk, "user": judge.user_id}
+    return Status(201, {"id": judge.pk, "user": judge.user_id})
 
 
 @router.get("/{contest_id}/questions", response=list[QuestionOut], summary="题库")
@@ -118,13 +118,13 @@ def question_list(request, contest_id: int):
 
 @router.post("/{contest_id}/questions", response={201: QuestionOut}, summary="新增试题")
 def question_create(request, contest_id: int, payload: QuestionIn):
-    return 201, services.question_create(request.user, contest_id=contest_id, **payload.dict())
+    return Status(201, services.question_create(request.user, contest_id=contest_id, **payload.dict()))
 
 
 @router.post("/{contest_id}/questions/import", response={201: CountOut},
              summary="从Excel导入题库（分类、题型、题干、选项A…F、答案、分值；整表有误则不导入）")
 def question_import(request, contest_id: int, file: File[UploadedFile]):
-    return 201, {"count": services.question_import(request.user, contest_id=contest_id, content=file.read())}
+    return Status(201, {"count": services.question_import(request.user, contest_id=contest_id, content=file.read())})
 
 
 def _attempt_out(attempt):
@@ -155,8 +155,8 @@ def exam_answer(request, round_id: int, payload: AnswersIn):
 
 @router.post("/rounds/{round_id}/scores", response={201: ScoreOut}, summary="裁判录入实操成绩（更正须填原因）")
 def practice_score_enter(request, round_id: int, payload: ScoreIn):
-    return 201, services.practice_score_enter(request.user, round_id=round_id, entry_id=payload.entry,
-                                              score=payload.score, reason=payload.reason)
+    return Status(201, services.practice_score_enter(request.user, round_id=round_id, entry_id=payload.entry,
+                                                     score=payload.score, reason=payload.reason))
 
 
 @router.post("/rounds/{round_id}/publish", response=CountOut, summary="公布本赛程成绩（计算总分与名次）")

@@ -2,7 +2,7 @@
 
 
 from django.http import FileResponse, HttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -53,7 +53,7 @@ def _application_out(application: MembershipApplication) -> ApplicationOut:
 @router.post("/applications", response={201: ApplicationOut}, summary="入会申请（职工本人或工作人员代办）")
 def application_submit(request, payload: ApplicationIn):
     application = services.application_submit(request.user, **payload.dict())
-    return 201, _application_out(application)
+    return Status(201, _application_out(application))
 
 
 class QueueFilters(Schema):
@@ -141,7 +141,7 @@ def routing_rule_list(request):
 @router.post("/routing-rules", response={201: RoutingRuleOut}, summary="新增分派规则")
 def routing_rule_create(request, payload: RoutingRuleIn):
     data = payload.dict()
-    return 201, services.routing_rule_save(request.user, target_union_id=data.pop("target_union"), **data)
+    return Status(201, services.routing_rule_save(request.user, target_union_id=data.pop("target_union"), **data))
 
 
 @router.put("/routing-rules/{rule_id}", response=RoutingRuleOut, summary="修改分派规则（顺序、启停、范围）")
@@ -213,7 +213,7 @@ def transfer_list(request, status: str | None = "pending"):
 def transfer_request(request, payload: TransferIn):
     t = services.transfer_request(request.user, membership_id=payload.membership, to_union_id=payload.to_union,
                                   reason=payload.reason, id_number=payload.id_number)
-    return 201, TransferOut.of(t)
+    return Status(201, TransferOut.of(t))
 
 
 @router.post("/transfers/{transfer_id}/confirm", response=TransferOut, summary="确认转接（本方）")
@@ -243,7 +243,7 @@ def card_revoke(request, membership_id: int, payload: ReasonIn):
 def card_reissue(request, membership_id: int, payload: CardReissueIn):
     card = services.card_reissue(request.user, membership_id=membership_id, reason=payload.reason,
                                  note=payload.note)
-    return 201, CardOut.of(card)
+    return Status(201, CardOut.of(card))
 
 
 @router.get("/{membership_id}/cards", response=list[CardOut], summary="会员的电子会员卡记录（各代卡及状态）")
@@ -263,7 +263,7 @@ def import_template(request):
 def import_create(request, union: Form[int], file: File[UploadedFile]):
     item = imports.roster_import_create(request.user, union_id=union, filename=file.name, fileobj=file)
     item.refresh_from_db()
-    return 201, ImportOut.of(item)
+    return Status(201, ImportOut.of(item))
 
 
 @router.get("/imports/{import_id}", response=ImportReportOut, summary="导入校验报告、预览和进度")
@@ -280,7 +280,7 @@ def import_detail(request, import_id: int, page: int = 1):
 def import_commit(request, import_id: int):
     item = imports.roster_import_commit(request.user, import_id=import_id)
     item.refresh_from_db()
-    return 202, ImportOut.of(item)
+    return Status(202, ImportOut.of(item))
 
 
 @router.get("/imports/{import_id}/failed-rows", summary="下载未通过校验的行（xlsx，含原因列）")
@@ -339,4 +339,4 @@ def card_mine_reissue(request, payload: CardReissueIn):
     if request.user.role != "worker":
         raise PermissionDenied("仅限会员本人")
     services.card_reissue(request.user, reason=payload.reason, note=payload.note)
-    return 201, _my_card(request)
+    return Status(201, _my_card(request))

@@ -3,7 +3,7 @@ statistics, coverage gaps, and the open data (public)."""
 
 
 from django.http import HttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -73,7 +73,7 @@ def open_data_xlsx(request):
 
 @router.post("", response={201: StationOut}, summary="新建站点")
 def station_create(request, payload: StationIn):
-    return 201, services.station_create(request.user, **payload.dict())
+    return Status(201, services.station_create(request.user, **payload.dict()))
 
 
 @router.post("/import", summary="从 Excel 批量导入站点（逐行报告；dry_run 只预览）")
@@ -108,7 +108,7 @@ def check_in(request, payload: CheckInIn):
     check_in, created = services.check_in_record(request.user, token=payload.token)
     body = {"id": check_in.pk, "station_id": check_in.station_id, "station_name": check_in.station.name,
             "at": check_in.at, "created": created}
-    return (201 if created else 200), body
+    return Status(201 if created else 200, body)
 
 
 @router.get("/coverage-gaps", summary="覆盖缺口（按网格排名）")
@@ -165,7 +165,7 @@ def inspection_list(request, station_id: int):
 
 @router.post("/{station_id}/inspections", response={201: InspectionOut}, summary="记录七有检查")
 def inspection_record(request, station_id: int, payload: InspectionIn):
-    return 201, services.inspection_record(request.user, station_id=station_id, **payload.dict())
+    return Status(201, services.inspection_record(request.user, station_id=station_id, **payload.dict()))
 
 
 @router.get("/{station_id}/visits", summary="每日签到人次")

@@ -1,7 +1,7 @@
 """Innovation studios API: studios, members, support funds and spending, results, annual reviews, totals."""
 
 from django.http import HttpResponse
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from zhijia.audit.models import Action
@@ -48,7 +48,7 @@ def studio_create(request, payload: StudioIn):
     data = payload.dict()
     studio = services.studio_create(request.user, union_id=data.pop("union"),
                                     leader_worker_id=data.pop("leader_worker"), **data)
-    return 201, selectors.studio_get(user=request.user, studio_id=studio.pk)
+    return Status(201, selectors.studio_get(user=request.user, studio_id=studio.pk))
 
 
 @router.get("/totals", response=TotalsOut, summary="分区汇总：工作室、助推资金、专利、成果转化")
@@ -96,13 +96,13 @@ def member_list(request, studio_id: int):
 @router.post("/{studio_id}/members", response={201: MemberOut}, summary="添加成员")
 def member_add(request, studio_id: int, payload: MemberIn):
     data = payload.dict()
-    return 201, services.member_add(request.user, studio_id=studio_id, worker_id=data.pop("worker"), **data)
+    return Status(201, services.member_add(request.user, studio_id=studio_id, worker_id=data.pop("worker"), **data))
 
 
 @router.delete("/{studio_id}/members/{member_id}", response={204: None}, summary="移除成员")
 def member_remove(request, studio_id: int, member_id: int):
     services.member_remove(request.user, studio_id=studio_id, member_id=member_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{studio_id}/grants", response=list[GrantOut], summary="助推资金（每笔余额）")
@@ -113,8 +113,8 @@ def grant_list(request, studio_id: int):
 @router.post("/{studio_id}/grants", response={201: GrantOut}, summary="拨付助推资金")
 def grant_create(request, studio_id: int, payload: GrantIn):
     data = payload.dict()
-    return 201, services.grant_create(request.user, studio_id=studio_id, granting_union_id=data.pop("granting_union"),
-                                      **data)
+    return Status(201, services.grant_create(request.user, studio_id=studio_id,
+                                             granting_union_id=data.pop("granting_union"), **data))
 
 
 @router.get("/grants/{grant_id}/spending", response=list[SpendOut], summary="资金使用明细")
@@ -124,7 +124,7 @@ def spending_list(request, grant_id: int):
 
 @router.post("/grants/{grant_id}/spend", response={201: SpendOut}, summary="登记资金使用（不得超出余额）")
 def grant_spend(request, grant_id: int, payload: SpendIn):
-    return 201, services.grant_spend(request.user, grant_id=grant_id, **payload.dict())
+    return Status(201, services.grant_spend(request.user, grant_id=grant_id, **payload.dict()))
 
 
 @router.get("/{studio_id}/results", response=ResultsOut, summary="成果：专利、成果转化、获奖及合计")
@@ -134,18 +134,18 @@ def results(request, studio_id: int):
 
 @router.post("/{studio_id}/patents", response={201: PatentOut}, summary="登记专利（校验专利号）")
 def patent_add(request, studio_id: int, payload: PatentIn):
-    return 201, services.patent_add(request.user, studio_id=studio_id, **payload.dict())
+    return Status(201, services.patent_add(request.user, studio_id=studio_id, **payload.dict()))
 
 
 @router.post("/{studio_id}/conversions", response={201: ConversionOut}, summary="登记成果转化")
 def conversion_add(request, studio_id: int, payload: ConversionIn):
     data = payload.dict()
-    return 201, services.conversion_add(request.user, studio_id=studio_id, patent_id=data.pop("patent"), **data)
+    return Status(201, services.conversion_add(request.user, studio_id=studio_id, patent_id=data.pop("patent"), **data))
 
 
 @router.post("/{studio_id}/awards", response={201: AwardOut}, summary="登记获奖")
 def award_add(request, studio_id: int, payload: AwardIn):
-    return 201, services.award_add(request.user, studio_id=studio_id, **payload.dict())
+    return Status(201, services.award_add(request.user, studio_id=studio_id, **payload.dict()))
 
 
 @router.get("/{studio_id}/reviews", response=list[ReviewOut], summary="年度考核记录")
@@ -155,4 +155,4 @@ def review_list(request, studio_id: int):
 
 @router.post("/{studio_id}/reviews", response={201: ReviewOut}, summary="年度考核（不合格可整改、降级、撤销）")
 def review_record(request, studio_id: int, payload: ReviewIn):
-    return 201, services.review_record(request.user, studio_id=studio_id, **payload.dict())
+    return Status(201, services.review_record(request.user, studio_id=studio_id, **payload.dict()))

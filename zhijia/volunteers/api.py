@@ -1,6 +1,6 @@
 """Volunteers API: registry, calls, deployments in batches, shifts, stats."""
 
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from zhijia.core.pagination import PageNumber
@@ -34,7 +34,7 @@ def volunteer_list(request, q: str | None = None, skill: str | None = None):
 @router.post("/calls", response={201: CallOut}, summary="发布志愿者招募")
 def call_create(request, payload: CallIn):
     data = payload.dict()
-    return 201, services.volunteer_call_create(request.user, union_id=data.pop("union"), **data)
+    return Status(201, services.volunteer_call_create(request.user, union_id=data.pop("union"), **data))
 
 
 @router.get("/calls", response=list[CallOut], summary="招募中的任务")
@@ -46,7 +46,7 @@ def call_list(request):
 @router.post("/calls/{call_id}/signup", response={201: dict}, summary="报名招募")
 def call_signup(request, call_id: int):
     signup = services.call_signup(request.user, call_id=call_id)
-    return 201, {"id": signup.pk, "call": call_id}
+    return Status(201, {"id": signup.pk, "call": call_id})
 
 
 @router.post("/deployments", response={201: DeploymentOut}, summary="下沉：按批次派出志愿者")
@@ -54,7 +54,7 @@ def deployment_create(request, payload: DeploymentIn):
     data = payload.dict()
     deployment = services.deployment_create(request.user, union_id=data.pop("union"), call_id=data.pop("call"),
                                             **data)
-    return 201, selectors.deployment_list(user=request.user).get(pk=deployment.pk)
+    return Status(201, selectors.deployment_list(user=request.user).get(pk=deployment.pk))
 
 
 @router.get("/deployments", response=list[DeploymentOut], summary="下沉批次（本级及下级）")

@@ -1,7 +1,7 @@
 """Wellbeing API: self-assessments, slots and bookings, quick consultations, notes, crisis flags, reports."""
 
 from django.http import HttpResponse
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
 from ninja.utils import check_csrf
@@ -66,7 +66,7 @@ def assessment_submit(request, payload: AssessmentIn):
     assessment = services.assessment_submit(user, scale=payload.scale, answers=payload.answers,
                                             anonymous=payload.anonymous)
     # An anonymous result gets no id back either: there is nothing to look it up by later.
-    return 201, assessment_out(assessment, with_id=not payload.anonymous)
+    return Status(201, assessment_out(assessment, with_id=not payload.anonymous))
 
 
 @router.get("/assessments", response=list[AssessmentOut], summary="我的测评记录")
@@ -89,8 +89,8 @@ def assessment_share(request, assessment_id: int, payload: ShareIn):
 @router.post("/counsellors", response={201: CounsellorOut}, summary="登记心理咨询师")
 def counsellor_register(request, payload: CounsellorIn):
     data = payload.dict()
-    return 201, services.counsellor_register(request.user, union_id=data.pop("union"), station_id=data.pop("station"),
-                                             **data)
+    return Status(201, services.counsellor_register(request.user, union_id=data.pop("union"),
+                                                    station_id=data.pop("station"), **data))
 
 
 @router.patch("/counsellors/{counsellor_id}", response=CounsellorOut, summary="调整咨询师所驻心灵驿站")
@@ -106,12 +106,12 @@ def slot_list(request, mode: str | None = None, counsellor: int | None = None, d
 
 @router.post("/slots", response={201: SlotOut}, summary="咨询师发布时段")
 def slot_publish(request, payload: SlotIn):
-    return 201, services.slot_publish(request.user, **payload.dict())
+    return Status(201, services.slot_publish(request.user, **payload.dict()))
 
 
 @router.post("/bookings", response={201: BookingOut}, summary="预约（被占用时返回409）")
 def booking_create(request, payload: BookingIn):
-    return 201, services.booking_create(request.user, slot_id=payload.slot)
+    return Status(201, services.booking_create(request.user, slot_id=payload.slot))
 
 
 @router.get("/bookings", response=list[BookingOut], summary="我的预约")
@@ -153,13 +153,13 @@ def consultation_out(c) -> dict:
 
 @router.post("/consultations", response={201: ConsultationOut}, summary="极速问诊：排队")
 def consultation_ask(request, payload: ConsultationIn):
-    return 201, consultation_out(services.consultation_ask(request.user, topic=payload.topic))
+    return Status(201, consultation_out(services.consultation_ask(request.user, topic=payload.topic)))
 
 
 @router.get("/consultations/mine", response={200: ConsultationOut, 204: None}, summary="我的问诊与等待时间")
 def consultation_mine(request):
     c = selectors.consultation_open_own(user=request.user)
-    return (200, consultation_out(c)) if c else (204, None)
+    return Status(200, consultation_out(c)) if c else Status(204, None)
 
 
 @router.post("/consultations/take", response={200: CounsellorConsultationOut, 204: None},
@@ -167,9 +167,9 @@ def consultation_mine(request):
 def consultation_take(request):
     c = services.consultation_take_next(request.user)
     if c is None:
-        return 204, None
-    return 200, {"id": c.pk, "topic": c.topic, "worker_name": c.worker.name, "created_at": c.created_at,
-                 "taken_at": c.taken_at}
+        return Status(204, None)
+    return Status(200, {"id": c.pk, "topic": c.topic, "worker_name": c.worker.name, "created_at": c.created_at,
+                        "taken_at": c.taken_at})
 
 
 @router.post("/consultations/{consultation_id}/close", response=ConsultationOut, summary="结束问诊")
