@@ -1,9 +1,12 @@
 #!/usr/bin/env python
 """Public vote burst: 50,000 members vote at once in a selection with a limit of one vote a day, against the real
-server; some try a second time to prove the limit.
+server; some try a second time to prove the limit. Then the challenge leaderboard's top 100 over 1,000,000 ledger
+entries against hand-written SQL (bench/challenge_leaderboard.py, run as a child process). One JSON line for both.
 
     .venv/bin/python bench/vote_burst.py [--members 50000] [--candidates 363] [--twice 0.1] [--clients 2]
                                          [--concurrency 64] [--workers 4] [--port 8110] [--baseline 10000]
+                                         [--participants 100000] [--entries 1000000] [--repeat 20]
+                                         [--skip-votes] [--skip-leaderboard]
 
 What it does, all in one run:
 1. creates its own PostgreSQL database (<DATABASE_URL's name>_votes) and migrates it; seeds the union tree and
@@ -18,9 +21,15 @@ What it does, all in one run:
    same clients, half just before and half just after the burst;
 4. reads the truth from PostgreSQL: votes in the ledger, members over the limit, and checks the ledger's totals
    against the cached live totals;
-5. stops the server, drops the database and the live-total keys; prints one JSON line.
+5. stops the server, drops the database and the live-total keys;
+6. runs `bench/challenge_leaderboard.py --participants --entries --repeat` in a child process (its own throw-away
+   database, the environment this command started with) and adds its figures with the prefix `leaderboard_`
+   (`leaderboard_ratio` = hand-written SQL time / the app's top 100, higher is better; `leaderboard_mismatches`);
+7. prints one JSON line: the vote figures (`ratio_to_trivial`), the leaderboard figures, and `load_avg` (1-minute
+   load average before and after each part; the machine is shared).
 
-`main()` parses the arguments and prints; `run(args)` returns the figures (so another benchmark can combine them).
+`--skip-votes` or `--skip-leaderboard` runs one part only (quick runs). `main()` parses the arguments and prints;
+`run(args)` returns the vote figures, `leaderboard(args, env)` the leaderboard ones.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ import argparse
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -199,6 +209,20 @@ def run(args) -> dict:
             admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
 
 
+def leaderboard(args, env: dict) -> dict:
+    """bench/challenge_leaderboard.py in a child process with `env`; its figures prefixed with `leaderboard_`."""
+    script = Path(__file__).resolve().parent / "challenge_leaderboard.py"
+    cmd = [sys.executable, str(script), "--participants", str(args.participants), "--entries", str(args.entries),
+           "--repeat", str(args.repeat)]
+    out = subprocess.run(cmd, env=env, check=True, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    return {f"leaderboard_{k}": v for k, v in figures.items()}
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=50000)
@@ -209,12 +233,32 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8110)
     parser.add_argument("--baseline", type=int, default=10000, help="trivial requests (half before, half after)")
+    parser.add_argument("--participants", type=int, default=100_000, help="challenge participants (leaderboard)")
+    parser.add_argument("--entries", type=int, default=1_000_000, help="challenge ledger entries (leaderboard)")
+    parser.add_argument("--repeat", type=int, default=20, help="timed runs of the top 100 (leaderboard)")
+    parser.add_argument("--skip-votes", action="store_true", help="only the leaderboard part")
+    parser.add_argument("--skip-leaderboard", action="store_true", help="only the vote burst")
     parser.add_argument("--phase-client", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase_client:
         phase_client_main(args.phase_client)
         return
-    print(json.dumps(run(args)))
+    if args.skip_votes and args.skip_leaderboard:
+        parser.error("--skip-votes and --skip-leaderboard together leave nothing to measure")
+    env = dict(os.environ)  # run() points this process at its own database; the child starts from the original
+    figures: dict = {}
+    load = {}
+    if not args.skip_votes:
+        load["votes_before"] = _load()
+        figures.update(run(args))
+        load["votes_after"] = _load()
+    if not args.skip_leaderboard:
+        _log(f"leaderboard: {args.participants} participants, {args.entries} ledger entries")
+        load["leaderboard_before"] = _load()
+        figures.update(leaderboard(args, env))
+        load["leaderboard_after"] = _load()
+    figures["load_avg"] = load
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":
