@@ -19,6 +19,9 @@ What it does, all in one run:
    member's vote as one burst, plus a second vote from a `--twice` share of them (the second must be refused);
    the baseline is `--baseline` requests to the trivial endpoint (/healthz: one SELECT 1 and one Redis PING) by the
    same clients, half just before and half just after the burst;
+   the server's CPU (gunicorn workers and the PostgreSQL backends of the bench database, from /proc) is read
+   around each phase: `cpu_ms_per_vote`, `cpu_ms_per_trivial` and `cpu_ratio_to_trivial` (the work per request,
+   steadier than requests per second on a shared machine);
 4. reads the truth from PostgreSQL: votes in the ledger, members over the limit, and checks the ledger's totals
    against the cached live totals;
 5. stops the server, drops the database and the live-total keys;
@@ -104,6 +107,36 @@ def _seed(members: int, candidates: int) -> dict:
     return {"selection_id": selection.pk, "candidate_ids": ids, "tokens": tokens}
 
 
+def _proc_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of a process on this machine, None when it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _server_cpu(server_pid: int, admin_url: str, db_name: str) -> dict[int, float]:
+    """CPU seconds so far of the gunicorn workers (children of the master) and of the PostgreSQL backends connected
+    to the bench database (they persist: CONN_MAX_AGE), by process id."""
+    import psycopg
+
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server_pid:
+                pids.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        pids += [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [db_name])]
+    return {pid: cpu for pid in pids if (cpu := _proc_cpu(pid)) is not None}
+
+
+def _cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
 def _vote_job(candidate_id: int, token: str, ip: str) -> dict:
     return {"method": "POST", "path": f"/api/v1/honors/candidates/{candidate_id}/votes", "parse": "status",
             "headers": {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
@@ -152,9 +185,15 @@ def run(args) -> dict:
         script = str(Path(__file__).resolve())
         _log(f"gunicorn up on :{args.port} with {args.workers} workers; {len(jobs)} votes "
              f"({len(second)} second tries) from {args.clients} clients × {args.concurrency}")
+        cpu = [_server_cpu(server.pid, admin_url, db_name)]
         before = run_phase(script, trivial[: args.baseline // 2], name="trivial-before", **common)
+        cpu.append(_server_cpu(server.pid, admin_url, db_name))
         votes = run_phase(script, jobs, name="votes", **common)
+        cpu.append(_server_cpu(server.pid, admin_url, db_name))
         after = run_phase(script, trivial[args.baseline // 2:], name="trivial-after", **common)
+        cpu.append(_server_cpu(server.pid, admin_url, db_name))
+        trivial_cpu_ms = 1000 * (_cpu_spent(cpu[0], cpu[1]) + _cpu_spent(cpu[2], cpu[3])) / (before["n"] + after["n"])
+        vote_cpu_ms = 1000 * _cpu_spent(cpu[1], cpu[2]) / votes["n"]
         _log(f"votes: {votes['statuses']}; trivial: {before['statuses']} {after['statuses']}")
         stop_server(server)
         server = None
@@ -194,6 +233,10 @@ def run(args) -> dict:
             "trivial_p50_ms": round((before["p50_ms"] + after["p50_ms"]) / 2, 1),
             "trivial_per_s_before": round(before["rps"], 1), "trivial_per_s_after": round(after["rps"], 1),
             "ratio_to_trivial": round(votes["rps"] / trivial_rps, 3),
+            # Server CPU (gunicorn workers + PostgreSQL backends) per request: the work, which the other loads on
+            # this shared machine do not change (Redis and the client processes are not counted).
+            "cpu_ms_per_vote": round(vote_cpu_ms, 2), "cpu_ms_per_trivial": round(trivial_cpu_ms, 2),
+            "cpu_ratio_to_trivial": round(trivial_cpu_ms / vote_cpu_ms, 3),
         }
     finally:
         stop_server(server)
