@@ -1,9 +1,12 @@
 #!/usr/bin/env python
 """Public vote burst: 50,000 members vote at once in a selection with a limit of one vote a day, against the real
-server; some try a second time to prove the limit.
+server; some try a second time to prove the limit. Then the challenge leaderboard's top 100 over 1,000,000 ledger
+entries against hand-written SQL (bench/challenge_leaderboard.py, run as a child process). One JSON line for both.
 
     .venv/bin/python bench/vote_burst.py [--members 50000] [--candidates 363] [--twice 0.1] [--clients 2]
                                          [--concurrency 64] [--workers 4] [--port 8110] [--baseline 10000]
+                                         [--participants 100000] [--entries 1000000] [--repeat 20]
+                                         [--skip-votes] [--skip-leaderboard]
 
 What it does, all in one run:
 1. creates its own PostgreSQL database (<DATABASE_URL's name>_votes) and migrates it; seeds the union tree and
@@ -16,11 +19,20 @@ What it does, all in one run:
    member's vote as one burst, plus a second vote from a `--twice` share of them (the second must be refused);
    the baseline is `--baseline` requests to the trivial endpoint (/healthz: one SELECT 1 and one Redis PING) by the
    same clients, half just before and half just after the burst;
+   the server's CPU (gunicorn workers and the PostgreSQL backends of the bench database, from /proc) is read
+   around each phase: `cpu_ms_per_vote`, `cpu_ms_per_trivial` and `cpu_ratio_to_trivial` (the work per request,
+   steadier than requests per second on a shared machine);
 4. reads the truth from PostgreSQL: votes in the ledger, members over the limit, and checks the ledger's totals
    against the cached live totals;
-5. stops the server, drops the database and the live-total keys; prints one JSON line.
+5. stops the server, drops the database and the live-total keys;
+6. runs `bench/challenge_leaderboard.py --participants --entries --repeat` in a child process (its own throw-away
+   database, the environment this command started with) and adds its figures with the prefix `leaderboard_`
+   (`leaderboard_ratio` = hand-written SQL time / the app's top 100, higher is better; `leaderboard_mismatches`);
+7. prints one JSON line: the vote figures (`ratio_to_trivial`), the leaderboard figures, and `load_avg` (1-minute
+   load average before and after each part; the machine is shared).
 
-`main()` parses the arguments and prints; `run(args)` returns the figures (so another benchmark can combine them).
+`--skip-votes` or `--skip-leaderboard` runs one part only (quick runs). `main()` parses the arguments and prints;
+`run(args)` returns the vote figures, `leaderboard(args, env)` the leaderboard ones.
 """
 
 from __future__ import annotations
@@ -29,6 +41,7 @@ import argparse
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -94,6 +107,36 @@ def _seed(members: int, candidates: int) -> dict:
     return {"selection_id": selection.pk, "candidate_ids": ids, "tokens": tokens}
 
 
+def _proc_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of a process on this machine, None when it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _server_cpu(server_pid: int, admin_url: str, db_name: str) -> dict[int, float]:
+    """CPU seconds so far of the gunicorn workers (children of the master) and of the PostgreSQL backends connected
+    to the bench database (they persist: CONN_MAX_AGE), by process id."""
+    import psycopg
+
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server_pid:
+                pids.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        pids += [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [db_name])]
+    return {pid: cpu for pid in pids if (cpu := _proc_cpu(pid)) is not None}
+
+
+def _cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
 def _vote_job(candidate_id: int, token: str, ip: str) -> dict:
     return {"method": "POST", "path": f"/api/v1/honors/candidates/{candidate_id}/votes", "parse": "status",
             "headers": {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
@@ -142,9 +185,15 @@ def run(args) -> dict:
         script = str(Path(__file__).resolve())
         _log(f"gunicorn up on :{args.port} with {args.workers} workers; {len(jobs)} votes "
              f"({len(second)} second tries) from {args.clients} clients × {args.concurrency}")
+        cpu = [_server_cpu(server.pid, admin_url, db_name)]
         before = run_phase(script, trivial[: args.baseline // 2], name="trivial-before", **common)
+        cpu.append(_server_cpu(server.pid, admin_url, db_name))
         votes = run_phase(script, jobs, name="votes", **common)
+        cpu.append(_server_cpu(server.pid, admin_url, db_name))
         after = run_phase(script, trivial[args.baseline // 2:], name="trivial-after", **common)
+        cpu.append(_server_cpu(server.pid, admin_url, db_name))
+        trivial_cpu_ms = 1000 * (_cpu_spent(cpu[0], cpu[1]) + _cpu_spent(cpu[2], cpu[3])) / (before["n"] + after["n"])
+        vote_cpu_ms = 1000 * _cpu_spent(cpu[1], cpu[2]) / votes["n"]
         _log(f"votes: {votes['statuses']}; trivial: {before['statuses']} {after['statuses']}")
         stop_server(server)
         server = None
@@ -184,6 +233,10 @@ def run(args) -> dict:
             "trivial_p50_ms": round((before["p50_ms"] + after["p50_ms"]) / 2, 1),
             "trivial_per_s_before": round(before["rps"], 1), "trivial_per_s_after": round(after["rps"], 1),
             "ratio_to_trivial": round(votes["rps"] / trivial_rps, 3),
+            # Server CPU (gunicorn workers + PostgreSQL backends) per request: the work, which the other loads on
+            # this shared machine do not change (Redis and the client processes are not counted).
+            "cpu_ms_per_vote": round(vote_cpu_ms, 2), "cpu_ms_per_trivial": round(trivial_cpu_ms, 2),
+            "cpu_ratio_to_trivial": round(trivial_cpu_ms / vote_cpu_ms, 3),
         }
     finally:
         stop_server(server)
@@ -199,6 +252,20 @@ def run(args) -> dict:
             admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
 
 
+def leaderboard(args, env: dict) -> dict:
+    """bench/challenge_leaderboard.py in a child process with `env`; its figures prefixed with `leaderboard_`."""
+    script = Path(__file__).resolve().parent / "challenge_leaderboard.py"
+    cmd = [sys.executable, str(script), "--participants", str(args.participants), "--entries", str(args.entries),
+           "--repeat", str(args.repeat)]
+    out = subprocess.run(cmd, env=env, check=True, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    return {f"leaderboard_{k}": v for k, v in figures.items()}
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=50000)
@@ -209,12 +276,32 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8110)
     parser.add_argument("--baseline", type=int, default=10000, help="trivial requests (half before, half after)")
+    parser.add_argument("--participants", type=int, default=100_000, help="challenge participants (leaderboard)")
+    parser.add_argument("--entries", type=int, default=1_000_000, help="challenge ledger entries (leaderboard)")
+    parser.add_argument("--repeat", type=int, default=20, help="timed runs of the top 100 (leaderboard)")
+    parser.add_argument("--skip-votes", action="store_true", help="only the leaderboard part")
+    parser.add_argument("--skip-leaderboard", action="store_true", help="only the vote burst")
     parser.add_argument("--phase-client", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase_client:
         phase_client_main(args.phase_client)
         return
-    print(json.dumps(run(args)))
+    if args.skip_votes and args.skip_leaderboard:
+        parser.error("--skip-votes and --skip-leaderboard together leave nothing to measure")
+    env = dict(os.environ)  # run() points this process at its own database; the child starts from the original
+    figures: dict = {}
+    load = {}
+    if not args.skip_votes:
+        load["votes_before"] = _load()
+        figures.update(run(args))
+        load["votes_after"] = _load()
+    if not args.skip_leaderboard:
+        _log(f"leaderboard: {args.participants} participants, {args.entries} ledger entries")
+        load["leaderboard_before"] = _load()
+        figures.update(leaderboard(args, env))
+        load["leaderboard_after"] = _load()
+    figures["load_avg"] = load
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """What the public vote keeps in Redis: the live totals (one hash per selection, HINCRBY per counted vote) and the
 short-lived counters behind three fraud signals (votes per /24 per minute, votes per candidate per second, a member's
-recent times of day), each read and bumped in one pipelined round trip.
+recent times of day). A vote costs two pipelined round trips: the counts before the vote is written, its time of
+day and its live total after.
 
 Nothing here is the truth: the ledger of votes (PostgreSQL) is. Live totals are for display; they are filled from the
 ledger when the vote opens (selection_advance) and reset from it by the reconcile task. Without Redis (the embedded
@@ -46,25 +47,29 @@ def second_of_day(at: dt.datetime) -> int:
     return local.hour * 3600 + local.minute * 60 + local.second
 
 
+def _signal_keys(selection_id: int, candidate_id: int, network: str, at: dt.datetime) -> tuple[str, str]:
+    stamp = int(at.timestamp())
+    return _key(f"net:{selection_id}:{network}:{stamp // 60}"), _key(f"step:{selection_id}:{candidate_id}:{stamp}")
+
+
+def _clock_key(selection_id: int, worker_id: int) -> str:
+    return _key(f"clock:{selection_id}:{worker_id}")
+
+
 def signal_counts(*, selection_id: int, candidate_id: int, worker_id: int, network: str, at: dt.datetime,
                   day: dt.date) -> tuple[int, int, list[tuple[int, int]]]:
-    """Count this vote into its network's minute and its candidate's second, and record its time of day for the
-    member; answer the counts before this vote and the member's earlier (day ordinal, second of day) pairs."""
-    minute = int(at.timestamp()) // 60
-    second = int(at.timestamp())
-    net_key = _key(f"net:{selection_id}:{network}:{minute}")
-    step_key = _key(f"step:{selection_id}:{candidate_id}:{second}")
-    clock_key = _key(f"clock:{selection_id}:{worker_id}")
+    """Count this vote into its network's minute and its candidate's second (one pipelined round trip, before the
+    vote is written); answer the counts before this vote and the member's earlier (day ordinal, second of day)
+    pairs. A vote that is then refused gives its counts back (signals_give_back); a recorded one adds its time of
+    day (vote_recorded)."""
+    net_key, step_key = _signal_keys(selection_id, candidate_id, network, at)
     pipe = client().pipeline(transaction=False)
     if network:
         pipe.incr(net_key)
         pipe.expire(net_key, 120)
     pipe.incr(step_key)
     pipe.expire(step_key, 5)
-    pipe.lrange(clock_key, 0, 2)
-    pipe.lpush(clock_key, f"{day.toordinal()}:{second_of_day(at)}")
-    pipe.ltrim(clock_key, 0, 2)
-    pipe.expire(clock_key, 4 * 86400)
+    pipe.lrange(_clock_key(selection_id, worker_id), 0, 2)
     out = pipe.execute()
     if network:
         net, out = int(out[0]) - 1, out[2:]
@@ -76,6 +81,30 @@ def signal_counts(*, selection_id: int, candidate_id: int, worker_id: int, netwo
         d, s = raw.decode().split(":")
         earlier.append((int(d), int(s)))
     return net, step, earlier
+
+
+def signals_give_back(*, selection_id: int, candidate_id: int, network: str, at: dt.datetime) -> None:
+    """Undo signal_counts for a vote that was refused (over the day's limit) or failed."""
+    net_key, step_key = _signal_keys(selection_id, candidate_id, network, at)
+    pipe = client().pipeline(transaction=False)
+    if network:
+        pipe.decr(net_key)
+    pipe.decr(step_key)
+    pipe.execute()
+
+
+def vote_recorded(*, selection_id: int, candidate_id: int, worker_id: int, at: dt.datetime, day: dt.date,
+                  counted: bool) -> None:
+    """After a vote is in the ledger, one round trip: the member's time of day for the clockwork signal and, when
+    the vote counted, its candidate's live total."""
+    clock_key = _clock_key(selection_id, worker_id)
+    pipe = client().pipeline(transaction=False)
+    pipe.lpush(clock_key, f"{day.toordinal()}:{second_of_day(at)}")
+    pipe.ltrim(clock_key, 0, 2)
+    pipe.expire(clock_key, 4 * 86400)
+    if counted:
+        pipe.hincrby(totals_key(selection_id), str(candidate_id), 1)
+    pipe.execute()
 
 
 def totals_bump(selection_id: int, counts: dict[int, int]) -> None:

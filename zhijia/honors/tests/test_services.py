@@ -444,3 +444,33 @@ def test_a_sibling_union_sees_nothing(city, make_staff, make_selection, member):
     assert [x.pk for x in selectors.selection_list(user=street)] == [s.pk]
     mine = selectors.candidate_list(user=street, selection=s)
     assert {c.union_id for c in mine} <= {city.chengguan.pk, city.community.pk} and mine.count() == 2
+
+
+def test_a_vote_is_one_read_and_one_write(city, make_selection, member, signals_backend):
+    """The vote path's cost is part of its contract (bench/vote_burst.py): the candidate, selection, union and the
+    voter's membership in one query, the allowance and the ledger row in one statement; with Redis the signals add no
+    SQL. A refused vote writes nothing and gives its signal counts back."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    s, (a, b, _) = make_selection(votes_per_day=1)
+    voter = member(300, city.chengguan)
+    with CaptureQueriesContext(connection) as q:
+        vote, left = services.vote_cast(voter, candidate_id=a.pk, ip="10.9.8.7")
+    assert vote.status == VoteStatus.COUNTED and left == 0
+    statements = [x["sql"] for x in q.captured_queries]
+    expected = 2 if signals_backend == "redis" else 5  # without Redis: network, same-second, clockwork from the ledger
+    assert len(statements) == expected, statements
+    assert "honors_votedaycounter" in statements[-1] and "honors_vote " in statements[-1]
+    assert Vote.objects.get(pk=vote.pk).worker_id == vote.worker_id
+    with pytest.raises(ValidationFailed) as e:
+        services.vote_cast(voter, candidate_id=b.pk, ip="10.9.8.7")
+    assert e.value.code == "daily_limit"
+    assert Vote.objects.filter(selection=s).count() == 1
+    if signals_backend == "redis":
+        from zhijia.honors import live
+
+        at = timezone.now()
+        net, step, _ = live.signal_counts(selection_id=s.pk, candidate_id=b.pk, worker_id=vote.worker_id,
+                                          network="10.9.8.0/24", at=at, day=timezone.localdate(at))
+        assert net == 1 and step == 0  # the counted vote only; the refused one gave its counts back
