@@ -1,7 +1,7 @@
 """Selections and honours API: selections and their stages, candidates, the public vote, expert scores, results,
 objections during the public notice, honours."""
 
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import paginate
 
 from zhijia.core.http import client_ip
@@ -38,7 +38,7 @@ router = Router(tags=["评选表彰 honors"])
 @router.post("/selections", response={201: SelectionOut}, summary="新建评选（环节、每人每日票数、各环节时间）")
 def selection_create(request, payload: SelectionIn):
     data = payload.dict()
-    return 201, services.selection_create(request.user, union_id=data.pop("union"), **data)
+    return Status(201, services.selection_create(request.user, union_id=data.pop("union"), **data))
 
 
 @router.get("/selections", response=list[SelectionOut], summary="评选列表（主办或参与的）")
@@ -65,13 +65,13 @@ def selection_advance(request, selection_id: int):
 @router.post("/selections/{selection_id}/candidates", response={201: CandidateOut}, summary="工会推荐候选人")
 def candidate_nominate(request, selection_id: int, payload: CandidateIn):
     data = payload.dict()
-    return 201, services.candidate_nominate(request.user, selection_id=selection_id, union_id=data.pop("union"),
-                                            worker_id=data.pop("worker"), **data)
+    return Status(201, services.candidate_nominate(request.user, selection_id=selection_id, union_id=data.pop("union"),
+                                                   worker_id=data.pop("worker"), **data))
 
 
 @router.post("/selections/{selection_id}/self-nominations", response={201: CandidateOut}, summary="会员自荐")
 def candidate_self_nominate(request, selection_id: int, payload: SelfNominationIn):
-    return 201, services.candidate_self_nominate(request.user, selection_id=selection_id, **payload.dict())
+    return Status(201, services.candidate_self_nominate(request.user, selection_id=selection_id, **payload.dict()))
 
 
 @router.get("/selections/{selection_id}/candidates", response=list[CandidateOut], summary="候选人")
@@ -102,8 +102,8 @@ def candidate_review(request, candidate_id: int, payload: ReviewIn):
 def vote_cast(request, candidate_id: int, payload: VoteIn | None = None):
     device = (payload.device_id if payload else "") or request.headers.get("X-Device-Id", "")
     vote, left = services.vote_cast(request.user, candidate_id=candidate_id, ip=client_ip(request), device_id=device)
-    return 201, {"id": vote.pk, "candidate": vote.candidate_id, "status": vote.status, "remaining_today": left,
-                 "signals": vote.signals}
+    return Status(201, {"id": vote.pk, "candidate": vote.candidate_id, "status": vote.status, "remaining_today": left,
+                        "signals": vote.signals})
 
 
 @router.get("/selections/{selection_id}/quarantine", response=list[VoteRow], summary="待复核的投票")
@@ -129,19 +129,19 @@ def criteria_set(request, selection_id: int, payload: CriteriaIn):
 @router.post("/selections/{selection_id}/experts", response={201: dict}, summary="添加评审专家")
 def expert_add(request, selection_id: int, payload: ExpertIn):
     expert = services.expert_add(request.user, selection_id=selection_id, user_id=payload.user)
-    return 201, {"id": expert.pk, "user": expert.user_id}
+    return Status(201, {"id": expert.pk, "user": expert.user_id})
 
 
 @router.post("/candidates/{candidate_id}/conflicts", response={201: dict}, summary="专家声明利益冲突（回避）")
 def conflict_declare(request, candidate_id: int, payload: ConflictIn):
     conflict = services.conflict_declare(request.user, candidate_id=candidate_id, reason=payload.reason)
-    return 201, {"id": conflict.pk, "candidate": candidate_id}
+    return Status(201, {"id": conflict.pk, "candidate": candidate_id})
 
 
 @router.post("/candidates/{candidate_id}/scores", response={201: dict}, summary="专家评分 {指标: 分数}")
 def scores_submit(request, candidate_id: int, payload: ScoresIn):
     scores = services.scores_submit(request.user, candidate_id=candidate_id, scores=payload.scores)
-    return 201, {"candidate": candidate_id, "scores": {s.criterion.name: float(s.value) for s in scores}}
+    return Status(201, {"candidate": candidate_id, "scores": {s.criterion.name: float(s.value) for s in scores}})
 
 
 @router.get("/selections/{selection_id}/results", response=ResultsOut, summary="结果：票数、专家评分、综合得分、名次")
@@ -151,7 +151,7 @@ def results(request, selection_id: int):
 
 @router.post("/candidates/{candidate_id}/objections", response={201: ObjectionOut}, summary="公示期提出异议")
 def objection_raise(request, candidate_id: int, payload: ObjectionIn):
-    return 201, services.objection_raise(request.user, candidate_id=candidate_id, **payload.dict())
+    return Status(201, services.objection_raise(request.user, candidate_id=candidate_id, **payload.dict()))
 
 
 @router.post("/objections/{objection_id}/resolve", response=ObjectionOut, summary="处理公示异议")
@@ -162,7 +162,7 @@ def objection_resolve(request, objection_id: int, payload: ObjectionResolveIn):
 @router.post("/honours", response={201: HonourOut}, summary="登记职工荣誉（劳模、先进工作者等）")
 def honour_record(request, payload: HonourIn):
     data = payload.dict()
-    return 201, services.honour_record(request.user, worker_id=data.pop("worker"), **data)
+    return Status(201, services.honour_record(request.user, worker_id=data.pop("worker"), **data))
 
 
 @router.get("/honours", response=list[HonourOut], summary="荣誉名录（本级及下级）")
