@@ -20,6 +20,20 @@ EN = {
     "工会组织": "Unions", "在会会员": "Members",
 }
 
+# The subsystems' navigation labels (each app registers them in its AppConfig.ready, in Chinese; the context
+# processor translates them). makemessages does not see them, so fill() appends any that the catalogue lacks.
+NAV = {
+    "会员": "Members", "入会": "Join the union", "会员卡": "Membership card", "接诉即办": "Appeals",
+    "热线受理": "Hotline intake", "三率考核": "Appeal rates", "消息": "Messages", "我的诉求": "My appeals",
+    "我要反映": "Raise an appeal", "服务站点": "Service stations", "找驿站": "Find a station",
+    "普惠服务": "Benefits", "扫码核销": "Redeem by scan", "普惠抢票": "Benefits", "我的领取": "My claims",
+    "送温暖": "Warmth campaigns", "困难职工": "Hardship files", "互助保障": "Mutual aid", "关爱": "Care",
+    "心理关爱": "Wellbeing", "心灵驿站": "Mind station", "志愿服务": "Volunteers", "创新工作室": "Innovation studios",
+    "运动挑战赛": "Sports challenge", "技能大赛": "Skill contests", "评选表彰": "Selections and honours",
+    "评选投票": "Vote in selections", "我的荣誉": "My honours",
+}
+EN.update(NAV)
+
 
 def fill(path: Path) -> int:
     text = path.read_text(encoding="utf-8")
@@ -35,6 +49,12 @@ def fill(path: Path) -> int:
 
     text = re.sub(r'msgid "(.+)"\nmsgstr ""', sub, text)
     text = text.replace("#, fuzzy\n", "", 1)
+    present = set(re.findall(r'^msgid "(.+)"$', text, flags=re.M))
+    missing = [k for k in NAV if k not in present]
+    if missing:
+        text = text.rstrip("\n") + "\n" + "".join(
+            f'\n#. navigation label (zhijia/*/apps.py)\nmsgid "{k}"\nmsgstr "{NAV[k]}"\n' for k in missing)
+        count += len(missing)
     path.write_text(text, encoding="utf-8")
     return count
 
