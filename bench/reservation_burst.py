@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, Null, _burst, admin_sql, db_urls, issue_tokens, wait_for
+from _common import ROOT, Null, _burst, admin_sql, db_urls, issue_tokens, start_gunicorn, stop_server
 
 # --- load generator (runs in its own process) -----------------------------------------------------------------------
 
@@ -75,9 +74,9 @@ def _seed(members: int, units: int, log) -> dict:
 
     call_command("migrate", verbosity=0)
     log("migrated")
-    orgs_demo.seed(_Null(), {})
-    accounts_demo.seed(_Null(), {})
-    members_demo.seed(_Null(), {"workers": members, "members": members})
+    orgs_demo.seed(Null(), {})
+    accounts_demo.seed(Null(), {})
+    members_demo.seed(Null(), {"workers": members, "members": members})
     log(f"seeded {members} members")
     # One token per seeded member (the demo accounts without a membership are left out: every claim is a member's).
     tokens = issue_tokens(User.objects.filter(role="worker", worker__memberships__status="admitted")
@@ -88,8 +87,6 @@ def _seed(members: int, units: int, log) -> dict:
                            release_at=now - dt.timedelta(seconds=1), closes_at=now + dt.timedelta(hours=2))
     return {"offer": offer, "tokens": tokens}
 
-
-_Null = Null
 
 
 def _lottery_draw_timing(entrants: int, log) -> dict:
@@ -178,11 +175,7 @@ def main() -> None:
         from django.db import connection
 
         connection.close()
-        server = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "zhijia.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
-             "--workers", str(args.workers), "--backlog", "4096", "--timeout", "120", "--log-level", "warning"],
-            cwd=ROOT, env=env, start_new_session=True)
-        wait_for(args.port)
+        server = start_gunicorn(port=args.port, workers=args.workers, env=env)
         log(f"gunicorn up on :{args.port} with {args.workers} workers; bursting {len(seeded['tokens'])} claims")
         claim_jobs = [{"method": "POST", "path": f"/api/v1/benefits/{offer.pk}/claims", "parse": "status",
                        "headers": {"Authorization": f"Bearer {tok}", "Idempotency-Key": f"burst-{uid}",
@@ -224,15 +217,12 @@ def main() -> None:
             "trivial_per_s_after": round(load["trivial"]["rps_after"], 1),
             "ratio_to_trivial": round(load["claims"]["rps"] / load["trivial"]["rps"], 3),
         }
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop_server(server)
         server = None
         if args.entrants:
             result.update(_lottery_draw_timing(args.entrants, log))
     finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+        stop_server(server)
         try:
             if offer is not None:
                 from zhijia.benefits import gate

@@ -53,11 +53,6 @@ HONOURS = [(1, "model_worker", "北京市劳动模范", "municipal", 2020), (2, 
            (8, "model_worker", "房山区劳动模范", "district", 2021), (13, "advanced_worker", "海淀区先进工作者", "district", 2023)]
 
 
-class _Null:
-    def write(self, *_a, **_k) -> None:
-        pass
-
-
 def _story(rnd: random.Random, company: str) -> str:
     deeds = rnd.sample(DEEDS, 3)
     text = "；".join(d.format(y=rnd.randint(8, 30), km=rnd.randint(60, 180), n=rnd.randint(3, 30),
