@@ -18,6 +18,7 @@ from zhijia.members.models import Membership, MembershipStatus
 from zhijia.orgs.models import Union
 from zhijia.wellbeing.models import Assessment, Booking, Consultation, Counsellor, CrisisFlag, Slot
 from zhijia.wellbeing.scales import SCALES
+from zhijia.wellbeing.services import mind_station_place
 
 N_VOLUNTEER_COUNSELLORS = 219
 BRANCHES = ["东城", "西城", "朝阳", "海淀", "丰台", "石景山", "房山", "通州", "顺义", "昌平", "大兴", "邮区中心局"]
@@ -79,11 +80,11 @@ def seed(stdout, options) -> None:
         counsellors.append(Counsellor(
             user=u, union=postal, name=u.display_name, qualifications=rnd.choice(QUALIFICATIONS),
             languages=rnd.choice(["普通话", "普通话", "普通话,英语", "普通话,粤语"]),
-            station=station, station_place=f"{station.name}（{station.address}）"[:120]))
+            station=station, station_place=mind_station_place(station)))
     station = stations["市总"]
     counsellors.append(Counsellor(user=by_name["xinli"], union=city, name="市总心理援助值班咨询师",
                                   qualifications="国家二级心理咨询师", volunteer=False, station=station,
-                                  station_place=f"{station.name}（{station.address}）"[:120]))
+                                  station_place=mind_station_place(station)))
     Counsellor.objects.bulk_create(counsellors, ignore_conflicts=True)
     counsellors = list(Counsellor.objects.order_by("pk"))
     now = timezone.now().replace(minute=0, second=0, microsecond=0)

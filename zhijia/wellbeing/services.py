@@ -190,7 +190,8 @@ def _mind_station(actor, station_id: int):
     return station
 
 
-def _station_place(station) -> str:
+def mind_station_place(station) -> str:
+    """Where a counsellor of this mind station meets workers in person: its name and address."""
     return f"{station.name}（{station.address}）"[:120]
 
 
@@ -205,7 +206,7 @@ def counsellor_register(actor, *, username: str, name: str, union_id: int, quali
         raise ValidationFailed.field("union", "工会不存在或不在管辖范围内")
     station = _mind_station(actor, station_id) if station_id else None
     if station is not None and not station_place:
-        station_place = _station_place(station)
+        station_place = mind_station_place(station)
     if not name.strip():
         raise ValidationFailed.field("name", "请填写姓名")
     user = User.objects.filter(username=username).first()
@@ -232,7 +233,7 @@ def counsellor_station_set(actor, *, counsellor_id: int, station_id: int | None)
         raise NotFound("咨询师不存在或不在管辖范围内")
     station = _mind_station(actor, station_id) if station_id else None
     counsellor.station = station
-    counsellor.station_place = _station_place(station) if station else ""
+    counsellor.station_place = mind_station_place(station) if station else ""
     counsellor.save(update_fields=["station", "station_place"])
     audit_record(actor=actor, action=Action.UPDATE, obj=counsellor, union=counsellor.union,
                  detail={"station": station.pk if station else None})
