@@ -25,6 +25,7 @@ from django.utils import timezone
 from zhijia.accounts.models import Role
 from zhijia.audit.models import Action
 from zhijia.audit.services import audit_record
+from zhijia.core import hotsql
 from zhijia.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from zhijia.honors import live
 from zhijia.honors.models import (
@@ -506,8 +507,7 @@ def live_totals_bump(selection_id: int, counts: dict[int, int]) -> None:
             cache.set(live_key(candidate_id), exact, timeout=None)
 
 
-def _columns(model, alias: str) -> str:
-    return ", ".join(f'{alias}."{f.column}"' for f in model._meta.concrete_fields)
+_VOTE_TARGET = (hotsql.Shape(Candidate, "c"), hotsql.Shape(Selection, "s"), hotsql.Shape(Union, "u"))
 
 
 @lru_cache(maxsize=1)
@@ -516,25 +516,10 @@ def _vote_target_sql() -> str:
     admitted membership: worker id and the path of its union. Portable SQL (the embedded SQLite runs it too)."""
     mine = ("FROM members_membership m JOIN members_worker w ON w.id = m.worker_id "
             "JOIN orgs_union mu ON mu.id = m.union_id WHERE w.user_id = %s AND m.status = %s")
-    return (f"SELECT {_columns(Candidate, 'c')}, {_columns(Selection, 's')}, {_columns(Union, 'u')}, "  # noqa: S608 - column names from the models
+    return (f"SELECT {', '.join(shape.select() for shape in _VOTE_TARGET)}, "  # noqa: S608 - column names from the models
             f"(SELECT m.worker_id {mine} LIMIT 1), (SELECT mu.path {mine} LIMIT 1) "
             "FROM honors_candidate c JOIN honors_selection s ON s.id = c.selection_id "
             "JOIN orgs_union u ON u.id = s.union_id WHERE c.id = %s")
-
-
-@lru_cache(maxsize=1)
-def _vote_target_models() -> list[tuple[type, list[str], list[tuple[int, object, list]]]]:
-    out = []
-    for model in (Candidate, Selection, Union):
-        fields = model._meta.concrete_fields
-        converters = []
-        for i, field in enumerate(fields):
-            col = field.get_col(model._meta.db_table)
-            funcs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            if funcs:
-                converters.append((i, col, funcs))
-        out.append((model, [f.attname for f in fields], converters))
-    return out
 
 
 def _vote_target(actor, candidate_id: int) -> tuple[Candidate, int]:
@@ -545,22 +530,13 @@ def _vote_target(actor, candidate_id: int) -> tuple[Candidate, int]:
                                   fields={"member": "仅在会会员可以投票"}, status=403)
     if not getattr(actor, "is_authenticated", False):
         raise not_member
-    with connection.cursor() as cursor:
-        cursor.execute(_vote_target_sql(), [actor.pk, MembershipStatus.ADMITTED, actor.pk, MembershipStatus.ADMITTED,
-                                            candidate_id])
-        row = cursor.fetchone()
+    row = hotsql.fetch_one(_vote_target_sql(), [actor.pk, MembershipStatus.ADMITTED, actor.pk,
+                                                 MembershipStatus.ADMITTED, candidate_id])
     if row is None:
         if member_in_good_standing(actor) is None:
             raise not_member
         raise NotFound("候选人不存在")
-    built, at = [], 0
-    for model, names, converters in _vote_target_models():
-        values = list(row[at:at + len(names)])
-        for i, col, funcs in converters:  # what the ORM applies to these columns (JSON, and dates on SQLite)
-            for func in funcs:
-                values[i] = func(values[i], col, connection)
-        built.append(model.from_db(connection.alias, names, values))
-        at += len(names)
+    built, at = hotsql.build_all(list(_VOTE_TARGET), row)
     candidate, selection, union = built
     voter_worker_id, voter_union_path = row[at], row[at + 1]
     if voter_worker_id is None:

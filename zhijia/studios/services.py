@@ -131,7 +131,7 @@ def _lock(qs, pk: int):
         return qs.filter(pk=pk).first()
     if settings.IS_POSTGRES:
         with connection.cursor() as cur:
-            cur.execute("SET LOCAL lock_timeout = %s", [f"{int(LOCK_TIMEOUT_MS)}ms"])
+            cur.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(LOCK_TIMEOUT_MS)}ms"])
     try:
         return qs.select_for_update(of=("self",)).filter(pk=pk).first()
     except OperationalError as exc:  # lock_timeout (55P03) or a deadlock victim: the caller retries

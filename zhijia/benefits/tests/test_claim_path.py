@@ -130,3 +130,38 @@ def test_session_signed_in_pages_still_claim_through_the_api(client, make_offer,
     resp = client.post(f"/api/v1/benefits/{offer.pk}/claims", "{}", content_type="application/json",
                        HTTP_IDEMPOTENCY_KEY="s")
     assert resp.status_code == 201 and resp.json()["status"] == "confirmed"
+
+
+@pytest.mark.parametrize("state", ["live", "revoked", "expired", "inactive", "left", "applied"])
+def test_hand_written_bearer_read_agrees_with_the_orm_definition(members, state):
+    """members.selectors.member_in_good_standing_by_api_token is SQL written by hand (core.hotsql); the definition of
+    a live token is accounts.services.api_token_valid. For every state of token, user and membership both answer
+    alike, and the built membership carries what the claim path reads."""
+    from zhijia.accounts.services import api_token_issue, api_token_valid
+    from zhijia.members.models import Membership
+    from zhijia.members.selectors import member_in_good_standing_by_api_token
+
+    user = members(1)
+    raw, token = api_token_issue(user=user)
+    if state == "revoked":
+        token.revoked = True
+        token.save()
+    elif state == "expired":
+        token.expires_at = timezone.now() - dt.timedelta(seconds=1)
+        token.save()
+    elif state == "inactive":
+        user.is_active = False
+        user.save()
+    elif state in ("left", "applied"):
+        Membership.objects.filter(worker__user=user).update(status=state)
+    orm = (Membership.objects.select_related("union", "worker")
+           .filter(api_token_valid(raw, via="worker__user__"), status="admitted").first())
+    fast = member_in_good_standing_by_api_token(raw)
+    assert (fast.pk if fast else None) == (orm.pk if orm else None)
+    assert (fast is not None) == (state == "live")
+    if fast is not None:
+        with CaptureQueriesContext(connection) as queries:
+            assert fast.worker.user == user and fast.worker.user.role == user.role
+            assert fast.union == orm.union and fast.union.path == orm.union.path
+            assert fast.worker.occupation == orm.worker.occupation and fast.worker_id == orm.worker_id
+        assert not queries.captured_queries

@@ -27,7 +27,7 @@ def lock_rows(qs, ids) -> dict:
         return {obj.pk: obj for obj in qs.filter(pk__in=ids).order_by("pk")}
     if settings.IS_POSTGRES:
         with connection.cursor() as cur:
-            cur.execute("SET LOCAL lock_timeout = %s", [f"{settings.CARE_LOCK_TIMEOUT_MS}ms"])
+            cur.execute("SELECT set_config('lock_timeout', %s, true)", [f"{settings.CARE_LOCK_TIMEOUT_MS}ms"])
     try:
         rows = list(qs.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
     except OperationalError as exc:  # lock_timeout (55P03) or a deadlock victim: the caller retries
