@@ -31,7 +31,37 @@ class ChineseJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class GroupedNinjaAPI(NinjaAPI):
+    """Ninja lists every route flat under /api/v1/, and Django tries them in order: a late router's path was matched
+    against some 200 patterns first (a quarter of a millisecond per request). Here the routes are grouped by their
+    first segment (the router's prefix) into nested URL includes, so Django picks the group and then tries only its
+    routes. Names, order within a group and the views are unchanged (test_api_urls checks every route resolves as
+    before)."""
+
+    def _get_urls(self):
+        return group_routes(super()._get_urls())
+
+
+def group_routes(patterns: list) -> list:
+    from django.urls import include, path
+
+    groups: dict[str, list] = {}
+    out: list = []
+    for pattern in patterns:
+        route = str(pattern.pattern)
+        head = route.split("/", 1)[0]
+        if not head or "<" in head or head in ("openapi.json", "docs"):
+            out.append(pattern)  # the API root and the docs: left as they are
+            continue
+        if head not in groups:
+            groups[head] = []
+            out.append((head, groups[head]))
+        # "benefits/<id>/claims" becomes "/<id>/claims" under "benefits"; "unions" becomes "" under "unions".
+        groups[head].append(path(route[len(head):], pattern.callback, pattern.default_args, name=pattern.name))
+    return [path(item[0], include(item[1])) if isinstance(item, tuple) else item for item in out]
+
+
+api = GroupedNinjaAPI(
     renderer=ChineseJSONRenderer(),
     title="职工之家 Zhijia API",
     version="1",

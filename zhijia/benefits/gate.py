@@ -20,11 +20,13 @@ from django.conf import settings
 SOLD_OUT = -2
 OVER_LIMIT = -1
 NOT_ARMED = -3
+THROTTLED = -4
+SEEN = -5
 
-# KEYS: free units (list), units held per member (hash), armed flag, waiting-list sequence. ARGV: worker id,
-# per-member limit. Returns {unit or code, place in line}: when sold out the member's number in line is taken in the
-# same script (one round trip for the many who come too late).
-_TAKE = """
+# The take, shared by the two scripts below. KEYS[1..4]: free units (list), units held per member (hash), armed flag,
+# waiting-list sequence. ARGV[1..2]: worker id, per-member limit. Returns {unit or code, place in line}: when sold out
+# the member's number in line is taken in the same script (one round trip for the many who come too late).
+_TAKE_BODY = """
 if redis.call('EXISTS', KEYS[3]) == 0 then return {-3, 0} end
 local held = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if held >= tonumber(ARGV[2]) then return {-1, 0} end
@@ -33,6 +35,23 @@ if not unit then return {-2, redis.call('INCR', KEYS[4])} end
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 return {tonumber(unit), 0}
 """
+_TAKE = _TAKE_BODY
+
+# A whole claim in one round trip, for a request that passed every check made in Python: count the hit on each rate
+# counter (KEYS[6..], with window and limit in ARGV[4..] by pairs); when none is over its limit, SET NX the
+# Idempotency-Key (KEYS[5], ttl ARGV[3]); when the key is new, the take. Returns {-4, 0} throttled (nothing else
+# done) or {-5, 0} key seen before (no unit taken: the caller looks for the first answer), else as the take.
+_CLAIM = """
+local over = false
+for i = 6, #KEYS do
+  local n = redis.call('INCR', KEYS[i])
+  local at = 4 + (i - 6) * 2
+  if n == 1 then redis.call('EXPIRE', KEYS[i], tonumber(ARGV[at]) + 1) end
+  if n > tonumber(ARGV[at + 1]) then over = true end
+end
+if over then return {-4, 0} end
+if not redis.call('SET', KEYS[5], '1', 'NX', 'EX', tonumber(ARGV[3])) then return {-5, 0} end
+""" + _TAKE_BODY
 
 # Give a unit back (a failed write or a committed cancellation with nobody waiting). ARGV: worker id, unit or "".
 _GIVE_BACK = """
@@ -71,7 +90,8 @@ def client():
 @lru_cache(maxsize=2)
 def _scripts(url: str):
     c = _client(url)
-    return c.register_script(_TAKE), c.register_script(_GIVE_BACK), c.register_script(_HAND_OVER)
+    return (c.register_script(_TAKE), c.register_script(_GIVE_BACK), c.register_script(_HAND_OVER),
+            c.register_script(_CLAIM))
 
 
 def keys(benefit) -> list[str]:
@@ -89,6 +109,18 @@ def take(benefit, worker_id: int) -> tuple[int, int | None]:
     waiting list)."""
     code, position = _scripts(settings.REDIS_URL)[0](keys=[*keys(benefit), _seq_key(benefit)],
                                                      args=[worker_id, benefit.per_member_limit])
+    return int(code), (int(position) if int(code) == SOLD_OUT else None)
+
+
+def claim_take(benefit, worker_id: int, *, counters: list[tuple[str, int, int]],
+               idem_key: str) -> tuple[int, int | None]:
+    """The first attempt of a claim, in one round trip: `counters` are (key, window seconds, limit) fixed-window rate
+    counters, `idem_key` marks the request's Idempotency-Key. Returns (THROTTLED, None), (SEEN, None), or as take."""
+    args = [worker_id, benefit.per_member_limit, IDEMPOTENCY_TTL_S]
+    for _, window, limit in counters:
+        args += [window, limit]
+    code, position = _scripts(settings.REDIS_URL)[3](
+        keys=[*keys(benefit), _seq_key(benefit), idem_key, *(key for key, _, _ in counters)], args=args)
     return int(code), (int(position) if int(code) == SOLD_OUT else None)
 
 

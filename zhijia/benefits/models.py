@@ -111,9 +111,12 @@ QUEUED = (ClaimStatus.WAITLISTED, ClaimStatus.REGISTERED)
 class Claim(models.Model):
     """One member's claim on one unit of a benefit (抢票 / 网络预约), or their place in line for one."""
 
-    benefit = models.ForeignKey(Benefit, on_delete=models.PROTECT, related_name="claims")
+    # Every index is written by each claim at a release (mostly waiting-list rows), so there are no redundant ones:
+    # benefit is served by claim_benefit_status, user by claim_user_status and the Idempotency-Key constraint.
+    benefit = models.ForeignKey(Benefit, on_delete=models.PROTECT, related_name="claims", db_index=False)
     worker = models.ForeignKey("members.Worker", on_delete=models.PROTECT, related_name="benefit_claims")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="benefit_claims")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="benefit_claims",
+                             db_index=False)
     union = models.ForeignKey("orgs.Union", on_delete=models.PROTECT, related_name="+",
                               help_text="the member's union when claiming")
     status = models.CharField("状态", max_length=16, choices=ClaimStatus.choices)
@@ -132,7 +135,7 @@ class Claim(models.Model):
     hold_until = models.DateTimeField(null=True, blank=True)
     redeemed_at = models.DateTimeField(null=True, blank=True)
     redeemed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+                                    related_name="+", db_index=False)  # claim_redeemed_by: only redeemed rows
     redeemed_place = models.CharField(max_length=200, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
@@ -160,7 +163,9 @@ class Claim(models.Model):
         ]
         indexes = [
             models.Index(fields=["benefit", "status"], name="claim_benefit_status"),
-            models.Index(fields=["status", "hold_until"], name="claim_status_hold"),
+            # The holds to expire (services.holds_expire): only confirmed rows are in it.
+            models.Index(fields=["hold_until"], condition=Q(status="confirmed"), name="claim_hold_due"),
+            models.Index(fields=["redeemed_by"], condition=Q(redeemed_by__isnull=False), name="claim_redeemed_by"),
             models.Index(fields=["user", "status"], name="claim_user_status"),
         ]
 

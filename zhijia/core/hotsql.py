@@ -58,6 +58,33 @@ def build_all(shapes: list[Shape], row) -> tuple[list, int]:
     return built, at
 
 
+_INSERTS: dict = {}
+
+
+def insert(obj):
+    """INSERT one new model instance and return it with its primary key set: `Model.objects.create` less the query
+    compiler, for the hot path's one write. Each field's own `pre_save` (auto_now_add) and `get_db_prep_save` (JSON,
+    encryption, dates on SQLite) are applied as the ORM would; no signals are sent (no logic lives in signals here).
+    A constraint refusal raises django.db.IntegrityError as usual."""
+    model = type(obj)
+    cached = _INSERTS.get(model)
+    if cached is None:
+        meta = model._meta
+        fields = [f for f in meta.concrete_fields if not f.primary_key]
+        columns = ", ".join(f'"{f.column}"' for f in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        sql = f'INSERT INTO "{meta.db_table}" ({columns}) VALUES ({marks}) RETURNING "{meta.pk.column}"'  # noqa: S608
+        cached = _INSERTS[model] = (fields, sql)
+    fields, sql = cached
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        obj.pk = cursor.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj
+
+
 def fetch_one(sql: str, params: list):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -22,7 +22,7 @@ def _claim(client, offer, key):
 
 def test_a_claim_costs_two_queries_through_the_gate(api_client, make_offer, members, settings):
     """Token, user and membership in one query; the claim one INSERT (confirmed or waitlisted). The gate's Redis
-    work is one pipelined round trip and one script."""
+    work is one script (rate limits, Idempotency-Key and the take in one round trip)."""
     from zhijia.conftest import require_redis
 
     require_redis()

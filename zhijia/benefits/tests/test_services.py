@@ -88,8 +88,8 @@ def test_before_release_after_closing_not_member_not_eligible(gate_mode, city, m
     assert ClaimRefusal.objects.count() == 5
 
 
-def test_throttle_per_member(settings, make_offer, members):
-    settings.BENEFITS_GATE = "db"
+def test_throttle_per_member(gate_mode, settings, make_offer, members):
+    """Through the gate the limits are counted in the claim's one script; through the database in the cache."""
     settings.BENEFIT_RATE_MEMBER = "3/60"
     offer = make_offer(units=10, per_member_limit=1)
     user = members(1)
@@ -104,8 +104,7 @@ def test_throttle_per_member(settings, make_offer, members):
     assert ClaimRefusal.objects.filter(reason="throttled").count() == 1
 
 
-def test_throttle_per_ip(settings, make_offer, members):
-    settings.BENEFITS_GATE = "db"
+def test_throttle_per_ip(gate_mode, settings, make_offer, members):
     settings.BENEFIT_RATE_IP = "2/60"
     offer = make_offer(units=10)
     claim(members(1), offer)
@@ -113,6 +112,40 @@ def test_throttle_per_ip(settings, make_offer, members):
     with pytest.raises(DomainError) as err:
         claim(members(3), offer)
     assert err.value.status == 429
+    assert benefit_stats(offer).confirmed == 2  # the throttled attempt took nothing
+
+
+def test_refused_attempts_count_towards_the_limit_too(gate_mode, settings, make_offer, members):
+    """A refusal (here: not open yet) still counts, so hammering a closed offer is throttled like any other."""
+    settings.BENEFIT_RATE_MEMBER = "2/60"
+    early = make_offer(units=3, release_at=timezone.now() + dt.timedelta(hours=1))
+    user = members(1)
+    for _ in range(2):
+        with pytest.raises(DomainError) as err:
+            claim(user, early)
+        assert err.value.code == "not_open"
+    with pytest.raises(DomainError) as err:
+        claim(user, early)
+    assert err.value.code == "throttled"
+
+
+def test_a_key_marked_by_an_attempt_that_wrote_nothing_still_claims(settings, make_offer, members):
+    """The claim script marks the Idempotency-Key before the take; if that attempt then wrote nothing (it crashed,
+    or was the loser of a twin race that failed), the retry finds no claim and takes a unit as usual."""
+    import redis as redis_lib
+
+    from zhijia.benefits import gate
+    from zhijia.conftest import require_redis
+
+    require_redis()
+    settings.BENEFITS_GATE = "auto"
+    offer = make_offer(units=2)
+    user = members(1)
+    claim(members(2), offer)  # arms the gate
+    redis_lib.Redis.from_url(settings.REDIS_URL).set(services._idem_key(user, "k"), 1)
+    again, replayed = services.claim_create(user, benefit_id=offer.pk, idempotency_key="k")
+    assert (again.status, replayed) == ("confirmed", False)
+    assert gate.remaining(offer) == 0
 
 
 def test_cancel_promotes_next_on_waiting_list_and_tells_them(gate_mode, make_offer, members, on_commit):
