@@ -48,17 +48,16 @@ def group_routes(patterns: list) -> list:
     groups: dict[str, list] = {}
     out: list = []
     for pattern in patterns:
-        route = str(pattern.pattern)
-        head = route.split("/", 1)[0]
-        if not head or "<" in head or head in ("openapi.json", "docs"):
-            out.append(pattern)  # the API root and the docs: left as they are
+        head, slash, rest = str(pattern.pattern).partition("/")
+        if not slash or not rest or "<" in head:
+            out.append(pattern)  # "unions", the API root, the docs: left as they are
             continue
         if head not in groups:
             groups[head] = []
             out.append((head, groups[head]))
-        # "benefits/<id>/claims" becomes "/<id>/claims" under "benefits"; "unions" becomes "" under "unions".
-        groups[head].append(path(route[len(head):], pattern.callback, pattern.default_args, name=pattern.name))
-    return [path(item[0], include(item[1])) if isinstance(item, tuple) else item for item in out]
+        # "benefits/<benefit_id>/claims" becomes "<benefit_id>/claims" under "benefits/".
+        groups[head].append(path(rest, pattern.callback, pattern.default_args, name=pattern.name))
+    return [path(f"{item[0]}/", include(item[1])) if isinstance(item, tuple) else item for item in out]
 
 
 api = GroupedNinjaAPI(
