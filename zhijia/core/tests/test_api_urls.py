@@ -46,4 +46,4 @@ def test_the_api_is_grouped_and_names_still_reverse():
 def test_the_grouped_urls_pass_django_url_checks():
     from django.core import checks
 
-    assert checks.run_checks(tags=[checks.Tags.url]) == []
+    assert checks.run_checks(tags=[checks.Tags.urls]) == []
