@@ -64,7 +64,7 @@ def benefit_out(benefit: Benefit) -> dict:
             "id", "title", "kind", "description", "image_url", "owner_union_id", "units", "per_member_limit", "mode",
             "release_at", "closes_at", "registration_closes_at", "draw_at", "drawn_at", "seed_hash",
             "eligible_union_id", "eligible_occupations", "eligible_honours", "redemption_place", "redeem_from",
-            "redeem_until", "hold_hours", "waitlist_limit", "withdrawn_at", "withdrawn_reason")},
+            "redeem_until", "hold_hours", "withdrawn_at", "withdrawn_reason")},
         "owner_union_name": benefit.owner_union.name,
         "remaining": max(benefit.units - counts["confirmed"], 0),
         **counts,

@@ -22,44 +22,35 @@ OVER_LIMIT = -1
 NOT_ARMED = -3
 THROTTLED = -4
 SEEN = -5
-WAITLIST_FULL = -6
-QUEUED = -7
 
-# The take, shared by the two scripts below. KEYS[1..4]: free units (list), units held per member (hash; "q:<worker>"
-# marks a member given a place in line), armed flag, waiting-list sequence. ARGV[1..3]: worker id, per-member limit,
-# places on the waiting list. Returns {unit or code, place in line}: when sold out the member's number in line is
-# taken in the same script (one round trip for the many who come too late), or {-6, 0} when every place is given
-# out, or {-7, 0} when the member was already given one (their claim is looked up).
+# The take, shared by the two scripts below. KEYS[1..4]: free units (list), units held per member (hash), armed flag,
+# waiting-list sequence. ARGV[1..2]: worker id, per-member limit. Returns {unit or code, place in line}: when sold out
+# the member's number in line is taken in the same script (one round trip for the many who come too late).
 _TAKE_BODY = """
 if redis.call('EXISTS', KEYS[3]) == 0 then return {-3, 0} end
 local held = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if held >= tonumber(ARGV[2]) then return {-1, 0} end
 local unit = redis.call('LPOP', KEYS[1])
-if not unit then
-  if redis.call('HEXISTS', KEYS[2], 'q:' .. ARGV[1]) == 1 then return {-7, 0} end
-  if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[3]) then return {-6, 0} end
-  redis.call('HSET', KEYS[2], 'q:' .. ARGV[1], 1)
-  return {-2, redis.call('INCR', KEYS[4])}
-end
+if not unit then return {-2, redis.call('INCR', KEYS[4])} end
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 return {tonumber(unit), 0}
 """
 _TAKE = _TAKE_BODY
 
 # A whole claim in one round trip, for a request that passed every check made in Python: count the hit on each rate
-# counter (KEYS[6..], with window and limit in ARGV[5..] by pairs); when none is over its limit, SET NX the
-# Idempotency-Key (KEYS[5], ttl ARGV[4]); when the key is new, the take. Returns {-4, 0} throttled (nothing else
+# counter (KEYS[6..], with window and limit in ARGV[4..] by pairs); when none is over its limit, SET NX the
+# Idempotency-Key (KEYS[5], ttl ARGV[3]); when the key is new, the take. Returns {-4, 0} throttled (nothing else
 # done) or {-5, 0} key seen before (no unit taken: the caller looks for the first answer), else as the take.
 _CLAIM = """
 local over = false
 for i = 6, #KEYS do
   local n = redis.call('INCR', KEYS[i])
-  local at = 5 + (i - 6) * 2
+  local at = 4 + (i - 6) * 2
   if n == 1 then redis.call('EXPIRE', KEYS[i], tonumber(ARGV[at]) + 1) end
   if n > tonumber(ARGV[at + 1]) then over = true end
 end
 if over then return {-4, 0} end
-if not redis.call('SET', KEYS[5], '1', 'NX', 'EX', tonumber(ARGV[4])) then return {-5, 0} end
+if not redis.call('SET', KEYS[5], '1', 'NX', 'EX', tonumber(ARGV[3])) then return {-5, 0} end
 """ + _TAKE_BODY
 
 # Give a unit back (a failed write or a committed cancellation with nobody waiting). ARGV: worker id, unit or "".
@@ -114,10 +105,10 @@ def _seq_key(benefit) -> str:
 
 
 def take(benefit, worker_id: int) -> tuple[int, int | None]:
-    """(unit number >= 1, None), or (OVER_LIMIT, None), (NOT_ARMED, None), (WAITLIST_FULL, None), (QUEUED, None),
-    or (SOLD_OUT, the member's number on the waiting list)."""
+    """(unit number >= 1, None), or (OVER_LIMIT, None), (NOT_ARMED, None), or (SOLD_OUT, the member's number on the
+    waiting list)."""
     code, position = _scripts(settings.REDIS_URL)[0](keys=[*keys(benefit), _seq_key(benefit)],
-                                                     args=[worker_id, benefit.per_member_limit, benefit.waitlist_limit])
+                                                     args=[worker_id, benefit.per_member_limit])
     return int(code), (int(position) if int(code) == SOLD_OUT else None)
 
 
@@ -125,7 +116,7 @@ def claim_take(benefit, worker_id: int, *, counters: list[tuple[str, int, int]],
                idem_key: str) -> tuple[int, int | None]:
     """The first attempt of a claim, in one round trip: `counters` are (key, window seconds, limit) fixed-window rate
     counters, `idem_key` marks the request's Idempotency-Key. Returns (THROTTLED, None), (SEEN, None), or as take."""
-    args = [worker_id, benefit.per_member_limit, benefit.waitlist_limit, IDEMPOTENCY_TTL_S]
+    args = [worker_id, benefit.per_member_limit, IDEMPOTENCY_TTL_S]
     for _, window, limit in counters:
         args += [window, limit]
     code, position = _scripts(settings.REDIS_URL)[3](
@@ -167,26 +158,21 @@ def remaining(benefit) -> int | None:
     return int(n) if is_armed else None
 
 
-def gate_rebuild(benefit, *, held_units: list[tuple[int, int]], queued: list[int] = (), last_position: int = 0) -> None:
+def gate_rebuild(benefit, *, held_units: list[tuple[int, int]]) -> None:
     """Replace the offer's Redis state with what the database holds: `held_units` is (worker id, unit) of every
-    confirmed or redeemed claim, `queued` the workers on the waiting list, `last_position` the last place in line
-    given. Called with the offer's row locked (services.benefit_reconcile)."""
+    confirmed or redeemed claim. Called with the offer's row locked (services.benefit_reconcile)."""
     free_key, held_key, armed_key = keys(benefit)
-    seq_key = _seq_key(benefit)
     used = {unit for _, unit in held_units}
     counts: dict[int, int] = {}
     for worker_id, _ in held_units:
         counts[worker_id] = counts.get(worker_id, 0) + 1
     free = [u for u in range(1, benefit.units + 1) if u not in used]
     pipe = client().pipeline(transaction=True)  # MULTI/EXEC: claims see the old state or the new, never half
-    pipe.delete(free_key, held_key, armed_key, seq_key)
+    pipe.delete(free_key, held_key, armed_key)
     for i in range(0, len(free), 5000):
         pipe.rpush(free_key, *free[i:i + 5000])
-    marks = {**counts, **{f"q:{w}": 1 for w in queued}}
-    if marks:
-        pipe.hset(held_key, mapping=marks)
-    if last_position:
-        pipe.set(seq_key, last_position)
+    if counts:
+        pipe.hset(held_key, mapping=counts)
     pipe.set(armed_key, "1")
     pipe.execute()
 

@@ -57,9 +57,6 @@ class Benefit(models.Model):
     redeem_from = models.DateTimeField("核销开始", null=True, blank=True)
     redeem_until = models.DateTimeField("核销截止", null=True, blank=True)
     hold_hours = models.PositiveIntegerField("未核销保留(小时)", default=72)
-    # Places on the waiting list (候补名额) of a first-come-first-served offer; when they are given out, a late claim
-    # is told at once that it is sold out, instead of being given a place that will never come up. 0: no list.
-    waitlist_limit = models.PositiveIntegerField("候补名额", default=1_000_000)
     # Lottery: sha256(seed) is published when registration opens; the seed itself only at the draw.
     seed_hash = models.CharField(max_length=64, blank=True)
     seed = models.CharField(max_length=64, blank=True)

@@ -24,8 +24,6 @@ class BenefitIn(Schema):
     redeem_from: dt.datetime | None = None
     redeem_until: dt.datetime | None = None
     hold_hours: int = 72
-    waitlist_limit: int | None = Field(None, description="候补名额（先到先得）：名额抢完后可排队候补的人数，"
-                                                         "不填为与名额相同，0为不设候补；候补满后再来的会员立即得到“已抢完”")
 
 
 class BenefitPatch(Schema):
@@ -48,7 +46,6 @@ class BenefitPatch(Schema):
     redeem_from: dt.datetime | None = None
     redeem_until: dt.datetime | None = None
     hold_hours: int | None = None
-    waitlist_limit: int | None = None
 
 
 class WithdrawIn(Schema):
@@ -79,7 +76,6 @@ class BenefitOut(Schema):
     redeem_from: dt.datetime | None
     redeem_until: dt.datetime | None
     hold_hours: int
-    waitlist_limit: int
     confirmed: int
     remaining: int
     redeemed: int

@@ -68,9 +68,8 @@ def benefit_create(actor, *, title: str, kind: str, units: int, per_member_limit
                    eligible_honours: list[str] | None = None, description: str = "", image_url: str = "",
                    redemption_place: str = "",
                    redeem_from: dt.datetime | None = None, redeem_until: dt.datetime | None = None,
-                   hold_hours: int = 72, waitlist_limit: int | None = None) -> Benefit:
-    """Publish an offer within the actor's scope. A lottery's seed is chosen now and only its hash is shown.
-    `waitlist_limit`: places on the waiting list; by default as many as there are units."""
+                   hold_hours: int = 72) -> Benefit:
+    """Publish an offer within the actor's scope. A lottery's seed is chosen now and only its hash is shown."""
     scope = require_staff(actor, roles=CREATOR_ROLES)
     owner = _union_in_scope(actor, owner_union_id, "owner_union_id") if owner_union_id else scope
     terms = _terms_checked(
@@ -79,8 +78,7 @@ def benefit_create(actor, *, title: str, kind: str, units: int, per_member_limit
         draw_at=draw_at, eligible_union_id=eligible_union_id, eligible_occupations=eligible_occupations,
         eligible_honours=eligible_honours, description=description, image_url=image_url,
         redemption_place=redemption_place, redeem_from=redeem_from,
-        redeem_until=redeem_until, hold_hours=hold_hours,
-        waitlist_limit=units if waitlist_limit is None else waitlist_limit)
+        redeem_until=redeem_until, hold_hours=hold_hours)
     seed, seed_hash = lottery.seed_new() if mode == BenefitMode.LOTTERY else ("", "")
     with transaction.atomic(durable=True):
         benefit = Benefit.objects.create(**terms, owner_union=owner, seed=seed, seed_hash=seed_hash, created_by=actor)
@@ -95,7 +93,7 @@ def _terms_checked(actor, *, owner: Union, title: str, kind: str, units: int, pe
                    eligible_union_id: int | None, eligible_occupations: list[str] | None,
                    eligible_honours: list[str] | None, description: str,
                    image_url: str, redemption_place: str, redeem_from: dt.datetime | None,
-                   redeem_until: dt.datetime | None, hold_hours: int, waitlist_limit: int) -> dict:
+                   redeem_until: dt.datetime | None, hold_hours: int) -> dict:
     """An offer's terms checked (the same rules on creating and on editing); the model's field values."""
     title = (title or "").strip()
     if not title:
@@ -123,8 +121,6 @@ def _terms_checked(actor, *, owner: Union, title: str, kind: str, units: int, pe
         raise ValidationFailed.field("redeem_until", "核销截止应晚于核销开始")
     if not 1 <= hold_hours <= 24 * 90:
         raise ValidationFailed.field("hold_hours", "保留时长应在1到2160小时之间")
-    if not 0 <= waitlist_limit <= MAX_UNITS:
-        raise ValidationFailed.field("waitlist_limit", f"候补名额应在0到{MAX_UNITS}之间（0为不设候补）")
     occupations = list(dict.fromkeys(eligible_occupations or []))
     bad = [o for o in occupations if o not in Occupation.values]
     if bad:
@@ -144,17 +140,17 @@ def _terms_checked(actor, *, owner: Union, title: str, kind: str, units: int, pe
             "eligible_honours": honours,
             "description": description or "", "image_url": (image_url or "")[:300],
             "redemption_place": (redemption_place or "")[:200], "redeem_from": redeem_from,
-            "redeem_until": redeem_until, "hold_hours": hold_hours, "waitlist_limit": waitlist_limit}
+            "redeem_until": redeem_until, "hold_hours": hold_hours}
 
 
 EDITABLE = ("title", "kind", "units", "per_member_limit", "release_at", "closes_at", "registration_closes_at",
             "draw_at", "eligible_union_id", "eligible_occupations", "eligible_honours", "description", "image_url",
             "redemption_place",
-            "redeem_from", "redeem_until", "hold_hours", "waitlist_limit")
+            "redeem_from", "redeem_until", "hold_hours")
 
 # None: left as is
 NOT_NULL_TEXT = ("description", "image_url", "redemption_place", "eligible_occupations", "eligible_honours")
-NOT_EMPTY = ("title", "kind", "units", "per_member_limit", "release_at", "closes_at", "hold_hours", "waitlist_limit")
+NOT_EMPTY = ("title", "kind", "units", "per_member_limit", "release_at", "closes_at", "hold_hours")
 
 
 def _editable_locked(actor, benefit_id: int, now: dt.datetime, verb: str) -> Benefit:
@@ -403,13 +399,6 @@ def _replay(user, key: str, benefit_id: int, request_hash: str) -> Claim | None:
     return claim
 
 
-def _sold_out(benefit: Benefit) -> Conflict:
-    """Every unit taken and every place on the waiting list given: an answer, not an abuse (not logged)."""
-    if benefit.waitlist_limit:
-        return Conflict("已抢完，候补名额也已排满", code="sold_out")
-    return Conflict("已抢完（本活动不设候补）", code="sold_out")
-
-
 def _over_limit(benefit: Benefit) -> Refused:
     return Refused(Conflict(f"每人限领{benefit.per_member_limit}份，您已领满", code="over_limit"),
                    RefusalReason.OVER_LIMIT)
@@ -511,12 +500,6 @@ def _claim_via_lock(*, user, benefit, membership, key, request_hash, now) -> tup
             unit = _free_unit(locked)
             if unit is None:
                 last = Claim.objects.filter(benefit=locked).aggregate(p=Max("position"))["p"] or 0
-                queued = Claim.objects.filter(benefit=locked, worker=membership.worker,
-                                              status=ClaimStatus.WAITLISTED).first()
-                if queued is not None:
-                    return queued, False
-                if last >= locked.waitlist_limit:
-                    raise _sold_out(locked)
                 return _waitlist(user=user, benefit=locked, membership=membership, key=key,
                                  request_hash=request_hash, now=now, position=last + 1), False
             claim = _new_claim(user=user, benefit=locked, membership=membership, key=key, request_hash=request_hash,
@@ -569,13 +552,6 @@ def _claim_via_gate(*, user, benefit, membership, key, request_hash, now, first=
         if unit == gate.SOLD_OUT:
             return _waitlist(user=user, benefit=benefit, membership=membership, key=key, request_hash=request_hash,
                              now=now, position=position), False
-        if unit in (gate.QUEUED, gate.WAITLIST_FULL):
-            # Already given a place in line (this member's claim), or every place is given: sold out, at once.
-            queued = (Claim.objects.filter(benefit=benefit, worker_id=worker_id, status=ClaimStatus.WAITLISTED).first()
-                      if unit == gate.QUEUED else None)
-            if queued is not None:
-                return queued, False
-            raise _sold_out(benefit)
         # Redis gave us `unit`; from here it must end in the database or go back.
         try:
             slot = _free_slot(benefit, worker_id)
@@ -626,10 +602,7 @@ def benefit_reconcile(*, benefit_id: int, only_if_unarmed: bool = False) -> int:
                 break
             promoted.append((claim.pk, claim.worker_id))
         held = list(Claim.objects.filter(benefit=benefit, status__in=HOLDING).values_list("worker_id", "unit"))
-        queued = list(Claim.objects.filter(benefit=benefit, status=ClaimStatus.WAITLISTED)
-                      .values_list("worker_id", flat=True))
-        last = Claim.objects.filter(benefit=benefit).aggregate(p=Max("position"))["p"] or 0
-        gate.gate_rebuild(benefit, held_units=held, queued=queued, last_position=last)
+        gate.gate_rebuild(benefit, held_units=held)
     for claim_id, _ in promoted:
         _notify_later(claim_id)
     return len(promoted)

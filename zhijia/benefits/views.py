@@ -105,7 +105,6 @@ class BenefitForm(forms.Form):
                                                      widget=forms.CheckboxSelectMultiple)
     eligible_honours = forms.MultipleChoiceField(label="限定荣誉（不选为不限）", required=False,
                                                  choices=HonourKind.choices, widget=forms.CheckboxSelectMultiple)
-    waitlist_limit = forms.IntegerField(label="候补名额（不填为与名额相同，0为不设候补）", required=False, min_value=0)
     redemption_place = forms.CharField(label="核销地点", required=False, max_length=200)
     description = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -130,8 +129,6 @@ class BenefitEditForm(BenefitForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["mode"]
-        self.fields["waitlist_limit"].required = True
-        self.fields["waitlist_limit"].label = "候补名额（0为不设候补）"
 
 
 @staff_page

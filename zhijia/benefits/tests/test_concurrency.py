@@ -75,8 +75,7 @@ def test_http_race_for_small_stock(mode, live_server, transactional_db, settings
     staff = make_staff("fs", city.fangshan)
     now = timezone.now()
     offer = services.benefit_create(staff, title="园博园门票", kind="pass", units=5, per_member_limit=1,
-                                    release_at=now - dt.timedelta(seconds=5), closes_at=now + dt.timedelta(hours=1),
-                                    waitlist_limit=100)
+                                    release_at=now - dt.timedelta(seconds=5), closes_at=now + dt.timedelta(hours=1))
     members = [make_worker_user(i, city.chengguan) for i in range(1, 41)]
     tokens = {m.pk: api_token_issue(user=m)[0] for m in members}
     claim, cancel = _http_client(live_server, tokens)

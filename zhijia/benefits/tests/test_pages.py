@@ -147,8 +147,7 @@ def test_browser_staff_edits_and_withdraws_and_a_waiting_member_sees_the_line(br
     soon = services.benefit_create(staff, title="《茶馆》话剧票", kind="ticket", units=50,
                                    release_at=now + dt.timedelta(hours=2), closes_at=now + dt.timedelta(days=1))
     offer = services.benefit_create(staff, title="十渡风景区年票", kind="pass", units=1,
-                                    release_at=now - dt.timedelta(seconds=2), closes_at=now + dt.timedelta(days=1),
-                                    waitlist_limit=10)
+                                    release_at=now - dt.timedelta(seconds=2), closes_at=now + dt.timedelta(days=1))
     members = [make_worker_user(i, city.chengguan) for i in range(1, 4)]
     try:
         for i, m in enumerate(members):

@@ -44,8 +44,8 @@ def test_shape_builds_whole_and_partial_instances(db):
     worker = hotsql.insert(_worker())
     whole = hotsql.Shape(Worker, "w")
     part = hotsql.Shape(Worker, "w", ["id", "name", "occupation"])
-    sql = f"SELECT {whole.select()}, {part.select()} FROM members_worker w WHERE w.id = %s"  # noqa: S608 - model columns
-    row = hotsql.fetch_one(sql, [worker.pk])
+    row = hotsql.fetch_one(f"SELECT {whole.select()}, {part.select()} FROM members_worker w WHERE w.id = %s",
+                           [worker.pk])
     (full, partial), at = hotsql.build_all([whole, part], row)
     assert at == len(row)
     assert full.id_number == "110111199001011234" and not full.get_deferred_fields()  # opened like the ORM
