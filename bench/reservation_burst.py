@@ -7,9 +7,12 @@
 What it does, all in one run:
 1. creates its own PostgreSQL database (<DATABASE_URL's name>_burst) and migrates it; seeds the union tree and
    `--members` admitted members, each with an API token; publishes one first-come-first-served offer of `--units`
-   units, limit 1 per member, released now;
+   units, limit 1 per member, released now (every late claim gets a place on the waiting list), and a small
+   warm-up offer;
 2. starts gunicorn (`--workers` sync workers) on 127.0.0.1:`--port` with that database and REDIS_URL;
-3. a separate load-generator process (asyncio, one connection per request) sends every member's claim, with its
+3. a separate load-generator process (asyncio, one connection per request) first warms every server worker up on both
+   paths (trivial requests, and claims on the warm-up offer: nothing of this is measured); then it sends every
+   member's claim, with its
    Idempotency-Key, `--concurrency` at a time, as one burst; the baseline is `--baseline` requests to the trivial
    endpoint (/healthz: one SELECT 1 and one Redis PING) at the same concurrency, half just before and half just after
    the burst (so a change in the shared machine's load weighs on both alike);
@@ -40,6 +43,7 @@ def loadgen_main(spec_path: str) -> None:
     out = {}
     # The baseline runs half before and half after the claims, so a change in the shared machine's load during the
     # run weighs on both sides alike.
+    asyncio.run(_burst(spec["host"], spec["port"], spec["warmup"], spec["concurrency"]))
     half = len(spec["trivial"]) // 2
     before = asyncio.run(_burst(spec["host"], spec["port"], spec["trivial"][:half], spec["concurrency"]))
     out["claims"] = asyncio.run(_burst(spec["host"], spec["port"], spec["claims"], spec["concurrency"]))
@@ -85,7 +89,9 @@ def _seed(members: int, units: int, log) -> dict:
     now = timezone.now()
     offer = benefit_create(admin, title="公园年票（压测）", kind="pass", units=units, per_member_limit=1,
                            release_at=now - dt.timedelta(seconds=1), closes_at=now + dt.timedelta(hours=2))
-    return {"offer": offer, "tokens": tokens}
+    warmup = benefit_create(admin, title="热身", kind="pass", units=10, release_at=now - dt.timedelta(seconds=1),
+                            closes_at=now + dt.timedelta(hours=2))
+    return {"offer": offer, "warmup": warmup, "tokens": tokens}
 
 
 
@@ -168,10 +174,11 @@ def main() -> None:
 
     django.setup()
     server = None
-    offer = None
+    offers = []
     try:
         seeded = _seed(args.members, args.units, log)
         offer = seeded["offer"]
+        offers = [offer, seeded["warmup"]]
         from django.db import connection
 
         connection.close()
@@ -184,8 +191,11 @@ def main() -> None:
         trivial_jobs = [{"method": "GET", "path": "/healthz", "headers": {}, "body": ""}] * min(len(claim_jobs),
                                                                                               args.baseline)
         spec = Path(env["ZHIJIA_VAR_DIR"]) / "loadgen.json"
+        warmup_jobs = [{**job, "path": f"/api/v1/benefits/{seeded['warmup'].pk}/claims",
+                        "headers": {**job["headers"], "Idempotency-Key": f"warm-{i}"}}
+                       for i, job in enumerate(claim_jobs[:300])] + trivial_jobs[:1000]
         spec.write_text(json.dumps({"host": "127.0.0.1", "port": args.port, "concurrency": args.concurrency,
-                                    "claims": claim_jobs, "trivial": trivial_jobs}))
+                                    "claims": claim_jobs, "trivial": trivial_jobs, "warmup": warmup_jobs}))
         out = subprocess.run([sys.executable, __file__, "--loadgen", str(spec)], capture_output=True, text=True,
                              check=True)
         load = json.loads(out.stdout.strip().splitlines()[-1])
@@ -224,10 +234,10 @@ def main() -> None:
     finally:
         stop_server(server)
         try:
-            if offer is not None:
-                from zhijia.benefits import gate
+            from zhijia.benefits import gate
 
-                gate.gate_drop(offer)
+            for made in offers:
+                gate.gate_drop(made)
         finally:
             from django.db import connections
 

@@ -11,7 +11,7 @@ user of a partial shape has a test counting its queries, so that cannot creep in
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, models
 
 
 class Shape:
@@ -21,7 +21,12 @@ class Shape:
         self.model = model
         self.alias = alias
         meta = model._meta
-        self.fields = [meta.get_field(name) for name in fields] if fields else list(meta.concrete_fields)
+        if fields:
+            wanted = {meta.get_field(name) for name in fields}
+            # In the model's own order: Model.from_db reads a partial row in that order.
+            self.fields = [f for f in meta.concrete_fields if f in wanted]
+        else:
+            self.fields = list(meta.concrete_fields)
         self.attnames = [f.attname for f in self.fields]
         self._converters: list | None = None
 
@@ -70,7 +75,12 @@ def insert(obj):
     cached = _INSERTS.get(model)
     if cached is None:
         meta = model._meta
+        # What this shortcut does not do: inherited tables, database defaults, generated columns.
+        assert not meta.parents, f"hotsql.insert: {model.__name__} has a parent table"
         fields = [f for f in meta.concrete_fields if not f.primary_key]
+        assert not any(getattr(f, "db_default", models.NOT_PROVIDED) is not models.NOT_PROVIDED
+                       or getattr(f, "generated", False) for f in fields), \
+            f"hotsql.insert: {model.__name__} has a database default or a generated column"
         columns = ", ".join(f'"{f.column}"' for f in fields)
         marks = ", ".join(["%s"] * len(fields))
         sql = f'INSERT INTO "{meta.db_table}" ({columns}) VALUES ({marks}) RETURNING "{meta.pk.column}"'  # noqa: S608

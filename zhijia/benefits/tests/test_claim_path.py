@@ -164,4 +164,5 @@ def test_hand_written_bearer_read_agrees_with_the_orm_definition(members, state)
             assert fast.worker.user == user and fast.worker.user.role == user.role
             assert fast.union == orm.union and fast.union.path == orm.union.path
             assert fast.worker.occupation == orm.worker.occupation and fast.worker_id == orm.worker_id
+            assert (fast.status, fast.member_number, fast.joined_on) == (orm.status, orm.member_number, orm.joined_on)
         assert not queries.captured_queries

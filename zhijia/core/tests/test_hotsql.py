@@ -44,8 +44,8 @@ def test_shape_builds_whole_and_partial_instances(db):
     worker = hotsql.insert(_worker())
     whole = hotsql.Shape(Worker, "w")
     part = hotsql.Shape(Worker, "w", ["id", "name", "occupation"])
-    row = hotsql.fetch_one(f"SELECT {whole.select()}, {part.select()} FROM members_worker w WHERE w.id = %s",
-                           [worker.pk])
+    sql = f"SELECT {whole.select()}, {part.select()} FROM members_worker w WHERE w.id = %s"  # noqa: S608 - model columns
+    row = hotsql.fetch_one(sql, [worker.pk])
     (full, partial), at = hotsql.build_all([whole, part], row)
     assert at == len(row)
     assert full.id_number == "110111199001011234" and not full.get_deferred_fields()  # opened like the ORM
@@ -53,3 +53,12 @@ def test_shape_builds_whole_and_partial_instances(db):
         assert (partial.pk, partial.name, partial.occupation) == (worker.pk, "王小快", "courier")
     assert not queries.captured_queries
     assert "phone" in partial.get_deferred_fields()
+
+
+def test_a_partial_shape_keeps_the_models_field_order(db):
+    """Model.from_db reads a partial row in the model's field order, whatever order the fields were named in."""
+    from zhijia.members.models import Membership
+
+    shape = hotsql.Shape(Membership, "m", ["status", "member_number", "id"])
+    assert [f.name for f in shape.fields] == [f.name for f in Membership._meta.concrete_fields
+                                              if f.name in ("status", "member_number", "id")]
