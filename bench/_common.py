@@ -131,6 +131,39 @@ def run_phase(script: str, jobs: list[dict], *, host: str, port: int, clients: i
             "p99_ms": 1000 * latencies[min(n - 1, int(n * 0.99))] if n else 0.0, "statuses": statuses}
 
 
+# --- CPU spent by the server ---------------------------------------------------------------------------------------
+
+def proc_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of a process on this machine, None when it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def server_cpu(server_pid: int, admin_url: str, db_name: str) -> dict[int, float]:
+    """CPU seconds so far of the gunicorn workers (children of the master) and of the PostgreSQL backends connected
+    to the bench database (they persist: CONN_MAX_AGE), by process id. Read around a phase, the difference is the
+    work the server did for it, which drifts far less with the shared machine's load than requests per second."""
+    import psycopg
+
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server_pid:
+                pids.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        pids += [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [db_name])]
+    return {pid: cpu for pid in pids if (cpu := proc_cpu(pid)) is not None}
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
 # --- database and server ----------------------------------------------------------------------------------------------
 
 def db_urls(suffix: str) -> tuple[str, str, str]:

@@ -31,6 +31,8 @@ from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import proc_cpu  # noqa: E402 - after the path is set
 
 _W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _C = "10X98765432"
@@ -78,15 +80,6 @@ def generate(path: Path, rows: int) -> int:
     return bad
 
 
-def _proc_cpu(pid: int) -> float | None:
-    """CPU seconds (user + system) of a process on this machine, None when it cannot be read."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 class BackendCpu:
     """Adds up the CPU time of every PostgreSQL backend connected to the bench database while it runs, sampling
     /proc every 0.2 s (a backend that lives less than that is missed; the import's connections live throughout)."""
@@ -99,7 +92,7 @@ class BackendCpu:
         self.own = self.conn.execute("SELECT pg_backend_pid()").fetchone()[0]
         self.first: dict[int, float] = {}
         self.last: dict[int, float] = {}
-        self.readable = _proc_cpu(self.own) is not None
+        self.readable = proc_cpu(self.own) is not None
         self.stop = threading.Event()
         self._sample()  # what the backends already spent is not counted
         self.first = dict(self.last)
@@ -110,7 +103,7 @@ class BackendCpu:
         pids = [r[0] for r in self.conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> %s", [self.database, self.own])]
         for pid in pids:
-            cpu = _proc_cpu(pid)
+            cpu = proc_cpu(pid)
             if cpu is not None:
                 self.first.setdefault(pid, 0.0)
                 self.last[pid] = cpu
@@ -145,14 +138,14 @@ def copy_baseline(bench_url: str, roster: Path) -> tuple[float, float | None, in
                      "occupation text, employer text, region text)")
         conn.execute("CREATE UNIQUE INDEX bench_copy_id_number ON bench_copy (id_number)")
         pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-        cpu0, t1 = _proc_cpu(pid), time.perf_counter()
+        cpu0, t1 = proc_cpu(pid), time.perf_counter()
         with conn.cursor() as cur, cur.copy("COPY bench_copy (name, id_number, phone, occupation, employer, region) "
                                             "FROM STDIN WITH (FORMAT csv, HEADER true)") as copy, roster.open(
                 "rb") as fh:
             while chunk := fh.read(1 << 20):
                 copy.write(chunk)
         elapsed = time.perf_counter() - t1
-        cpu1 = _proc_cpu(pid)
+        cpu1 = proc_cpu(pid)
         copied = conn.execute("SELECT count(*) FROM bench_copy").fetchone()[0]
         conn.execute("DROP TABLE bench_copy")
     return elapsed, (cpu1 - cpu0) if cpu0 is not None and cpu1 is not None else None, copied

@@ -11,11 +11,13 @@ What it does, all in one run:
    warm-up offer;
 2. starts gunicorn (`--workers` sync workers) on 127.0.0.1:`--port` with that database and REDIS_URL;
 3. a separate load-generator process (asyncio, one connection per request) first warms every server worker up on both
-   paths (trivial requests, and claims on the warm-up offer: nothing of this is measured); then it sends every
-   member's claim, with its
-   Idempotency-Key, `--concurrency` at a time, as one burst; the baseline is `--baseline` requests to the trivial
-   endpoint (/healthz: one SELECT 1 and one Redis PING) at the same concurrency, half just before and half just after
-   the burst (so a change in the shared machine's load weighs on both alike);
+   paths (trivial requests, and claims on the warm-up offer: nothing of this is measured); then another sends every
+   member's claim, with its Idempotency-Key, `--concurrency` at a time, as one burst; the baseline is `--baseline`
+   requests to the trivial endpoint (/healthz: one SELECT 1 and one Redis PING) at the same concurrency, half just
+   before and half just after the burst (so a change in the shared machine's load weighs on both alike). The
+   server's CPU (gunicorn workers and the bench database's PostgreSQL backends, from /proc) is read around each
+   phase: `cpu_ms_per_claim`, `cpu_ms_per_trivial` and `cpu_ratio_to_trivial` give the work per request, which
+   drifts far less with the machine's other loads than requests per second do;
 4. reads the truth from PostgreSQL: confirmed (holding) claims, units held twice (oversold), members over the limit;
 5. times a lottery draw (the real service) over `--entrants` registered entrants;
 6. stops the server, drops the database and the offer's Redis keys; prints one JSON line.
@@ -24,38 +26,27 @@ What it does, all in one run:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, Null, _burst, admin_sql, db_urls, issue_tokens, start_gunicorn, stop_server
-
-# --- load generator (runs in its own process) -----------------------------------------------------------------------
-
-def loadgen_main(spec_path: str) -> None:
-    spec = json.loads(Path(spec_path).read_text())
-    out = {}
-    # The baseline runs half before and half after the claims, so a change in the shared machine's load during the
-    # run weighs on both sides alike.
-    asyncio.run(_burst(spec["host"], spec["port"], spec["warmup"], spec["concurrency"]))
-    half = len(spec["trivial"]) // 2
-    before = asyncio.run(_burst(spec["host"], spec["port"], spec["trivial"][:half], spec["concurrency"]))
-    out["claims"] = asyncio.run(_burst(spec["host"], spec["port"], spec["claims"], spec["concurrency"]))
-    after = asyncio.run(_burst(spec["host"], spec["port"], spec["trivial"][half:], spec["concurrency"]))
-    n, wall = before["n"] + after["n"], before["wall_s"] + after["wall_s"]
-    out["trivial"] = {"n": n, "wall_s": wall, "rps": n / wall,
-                      "p50_ms": (before["p50_ms"] + after["p50_ms"]) / 2,
-                      "statuses": {k: before["statuses"].get(k, 0) + after["statuses"].get(k, 0)
-                                   for k in {*before["statuses"], *after["statuses"]}},
-                      "rps_before": before["rps"], "rps_after": after["rps"]}
-    print(json.dumps(out))
-
+from _common import (
+    ROOT,
+    Null,
+    admin_sql,
+    cpu_spent,
+    db_urls,
+    issue_tokens,
+    phase_client_main,
+    run_phase,
+    server_cpu,
+    start_gunicorn,
+    stop_server,
+)
 
 # --- orchestration --------------------------------------------------------------------------------------------------
 
@@ -152,10 +143,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8450)
     parser.add_argument("--entrants", type=int, default=100000)
     parser.add_argument("--baseline", type=int, default=10000, help="trivial requests (half before, half after)")
-    parser.add_argument("--loadgen", help=argparse.SUPPRESS)
+    parser.add_argument("--phase-client", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.loadgen:
-        loadgen_main(args.loadgen)
+    if args.phase_client:
+        phase_client_main(args.phase_client)
         return
 
     def log(msg: str) -> None:
@@ -190,16 +181,28 @@ def main() -> None:
                       for uid, tok in seeded["tokens"].items()]
         trivial_jobs = [{"method": "GET", "path": "/healthz", "headers": {}, "body": ""}] * min(len(claim_jobs),
                                                                                               args.baseline)
-        spec = Path(env["ZHIJIA_VAR_DIR"]) / "loadgen.json"
         warmup_jobs = [{**job, "path": f"/api/v1/benefits/{seeded['warmup'].pk}/claims",
                         "headers": {**job["headers"], "Idempotency-Key": f"warm-{i}"}}
                        for i, job in enumerate(claim_jobs[:300])] + trivial_jobs[:1000]
-        spec.write_text(json.dumps({"host": "127.0.0.1", "port": args.port, "concurrency": args.concurrency,
-                                    "claims": claim_jobs, "trivial": trivial_jobs, "warmup": warmup_jobs}))
-        out = subprocess.run([sys.executable, __file__, "--loadgen", str(spec)], capture_output=True, text=True,
-                             check=True)
-        load = json.loads(out.stdout.strip().splitlines()[-1])
-        log(f"claims: {load['claims']['statuses']}; trivial: {load['trivial']['statuses']}")
+        common = {"host": "127.0.0.1", "port": args.port, "clients": 1, "concurrency": args.concurrency,
+                  "workdir": Path(env["ZHIJIA_VAR_DIR"])}
+        script = str(Path(__file__).resolve())
+        run_phase(script, warmup_jobs, name="warmup", **common)
+        # The baseline runs half before and half after the claims, so a change in the shared machine's load during
+        # the run weighs on both sides alike. The server's CPU is read around each phase.
+        half = len(trivial_jobs) // 2
+        cpu = [server_cpu(server.pid, admin_url, db_name)]
+        before = run_phase(script, trivial_jobs[:half], name="trivial-before", **common)
+        cpu.append(server_cpu(server.pid, admin_url, db_name))
+        claims = run_phase(script, claim_jobs, name="claims", **common)
+        cpu.append(server_cpu(server.pid, admin_url, db_name))
+        after = run_phase(script, trivial_jobs[half:], name="trivial-after", **common)
+        cpu.append(server_cpu(server.pid, admin_url, db_name))
+        n_trivial, wall = before["n"] + after["n"], before["wall_s"] + after["wall_s"]
+        trivial_cpu_ms = 1000 * (cpu_spent(cpu[0], cpu[1]) + cpu_spent(cpu[2], cpu[3])) / n_trivial
+        claim_cpu_ms = 1000 * cpu_spent(cpu[1], cpu[2]) / claims["n"]
+        statuses = claims["statuses"]
+        log(f"claims: {statuses}; trivial: {before['statuses']} {after['statuses']}")
 
         from django.db.models import Count
 
@@ -208,24 +211,25 @@ def main() -> None:
         holding = Claim.objects.filter(benefit=offer, status__in=HOLDING)
         units = list(holding.values_list("unit", flat=True))
         over_limit = (holding.values("worker").annotate(n=Count("id")).filter(n__gt=1).count())
-        confirmed_answers = load["claims"]["statuses"].get("confirmed", 0)
+        confirmed_answers = statuses.get("confirmed", 0)
         result = {
             "members": args.members, "units": args.units, "concurrency": args.concurrency,
             "gunicorn_workers": args.workers,
             "confirmed": len(units),
             "confirmed_answers": confirmed_answers,
-            "waitlisted_answers": load["claims"]["statuses"].get("waitlisted", 0),
-            "other_answers": {k: v for k, v in load["claims"]["statuses"].items()
-                              if k not in ("confirmed", "waitlisted")},
+            "waitlisted_answers": statuses.get("waitlisted", 0),
+            "other_answers": {k: v for k, v in statuses.items() if k not in ("confirmed", "waitlisted")},
             "oversold": len(units) - len(set(units)) + max(len(units) - args.units, 0),
             "over_limit": over_limit,
-            "p50_ms": round(load["claims"]["p50_ms"], 1), "p99_ms": round(load["claims"]["p99_ms"], 1),
-            "claims_per_s": round(load["claims"]["rps"], 1),
-            "trivial_per_s": round(load["trivial"]["rps"], 1),
-            "trivial_p50_ms": round(load["trivial"]["p50_ms"], 1),
-            "trivial_per_s_before": round(load["trivial"]["rps_before"], 1),
-            "trivial_per_s_after": round(load["trivial"]["rps_after"], 1),
-            "ratio_to_trivial": round(load["claims"]["rps"] / load["trivial"]["rps"], 3),
+            "p50_ms": round(claims["p50_ms"], 1), "p99_ms": round(claims["p99_ms"], 1),
+            "claims_per_s": round(claims["rps"], 1),
+            "trivial_per_s": round(n_trivial / wall, 1),
+            "trivial_p50_ms": round((before["p50_ms"] + after["p50_ms"]) / 2, 1),
+            "trivial_per_s_before": round(before["rps"], 1),
+            "trivial_per_s_after": round(after["rps"], 1),
+            "ratio_to_trivial": round(claims["rps"] / (n_trivial / wall), 3),
+            "cpu_ms_per_claim": round(claim_cpu_ms, 2), "cpu_ms_per_trivial": round(trivial_cpu_ms, 2),
+            "cpu_ratio_to_trivial": round(trivial_cpu_ms / claim_cpu_ms, 3),
         }
         stop_server(server)
         server = None

@@ -52,10 +52,12 @@ from _common import (
     ROOT,
     Null,
     admin_sql,
+    cpu_spent,
     db_urls,
     issue_tokens,
     phase_client_main,
     run_phase,
+    server_cpu,
     start_gunicorn,
     stop_server,
 )
@@ -107,36 +109,6 @@ def _seed(members: int, candidates: int) -> dict:
     return {"selection_id": selection.pk, "candidate_ids": ids, "tokens": tokens}
 
 
-def _proc_cpu(pid: int) -> float | None:
-    """CPU seconds (user + system) of a process on this machine, None when it cannot be read."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def _server_cpu(server_pid: int, admin_url: str, db_name: str) -> dict[int, float]:
-    """CPU seconds so far of the gunicorn workers (children of the master) and of the PostgreSQL backends connected
-    to the bench database (they persist: CONN_MAX_AGE), by process id."""
-    import psycopg
-
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server_pid:
-                pids.append(int(stat.parent.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        pids += [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [db_name])]
-    return {pid: cpu for pid in pids if (cpu := _proc_cpu(pid)) is not None}
-
-
-def _cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
-    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
-
-
 def _vote_job(candidate_id: int, token: str, ip: str) -> dict:
     return {"method": "POST", "path": f"/api/v1/honors/candidates/{candidate_id}/votes", "parse": "status",
             "headers": {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
@@ -185,15 +157,15 @@ def run(args) -> dict:
         script = str(Path(__file__).resolve())
         _log(f"gunicorn up on :{args.port} with {args.workers} workers; {len(jobs)} votes "
              f"({len(second)} second tries) from {args.clients} clients × {args.concurrency}")
-        cpu = [_server_cpu(server.pid, admin_url, db_name)]
+        cpu = [server_cpu(server.pid, admin_url, db_name)]
         before = run_phase(script, trivial[: args.baseline // 2], name="trivial-before", **common)
-        cpu.append(_server_cpu(server.pid, admin_url, db_name))
+        cpu.append(server_cpu(server.pid, admin_url, db_name))
         votes = run_phase(script, jobs, name="votes", **common)
-        cpu.append(_server_cpu(server.pid, admin_url, db_name))
+        cpu.append(server_cpu(server.pid, admin_url, db_name))
         after = run_phase(script, trivial[args.baseline // 2:], name="trivial-after", **common)
-        cpu.append(_server_cpu(server.pid, admin_url, db_name))
-        trivial_cpu_ms = 1000 * (_cpu_spent(cpu[0], cpu[1]) + _cpu_spent(cpu[2], cpu[3])) / (before["n"] + after["n"])
-        vote_cpu_ms = 1000 * _cpu_spent(cpu[1], cpu[2]) / votes["n"]
+        cpu.append(server_cpu(server.pid, admin_url, db_name))
+        trivial_cpu_ms = 1000 * (cpu_spent(cpu[0], cpu[1]) + cpu_spent(cpu[2], cpu[3])) / (before["n"] + after["n"])
+        vote_cpu_ms = 1000 * cpu_spent(cpu[1], cpu[2]) / votes["n"]
         _log(f"votes: {votes['statuses']}; trivial: {before['statuses']} {after['statuses']}")
         stop_server(server)
         server = None
