@@ -201,7 +201,8 @@ def test_live_totals_follow_the_ledger(city, make_selection, member, signals_bac
 def test_fraud_signals_quarantine_votes_for_a_reviewer(city, make_staff, make_selection, member, signals_backend):
     s, (a, b, _) = make_selection(votes_per_day=5, network_burst_limit=3, device_member_limit=2, lockstep_limit=2)
     staff = make_staff("fsr", city.fangshan, role="reviewer")
-    t0 = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=30)
+    # On a minute's start: the network burst is counted per clock minute, and the burst must fall in one.
+    t0 = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(minutes=30)
 
     def cast(user, cand, seconds, **kw):
         return services.vote_cast(user, candidate_id=cand.pk, at=t0 + dt.timedelta(seconds=seconds), **kw)[0]
