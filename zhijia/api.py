@@ -7,10 +7,11 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer
 
 from zhijia.accounts.services import api_token_user
 from zhijia.core.errors import DomainError
+from zhijia.core.http import page_session
 
 
 class BearerToken(HttpBearer):
@@ -23,7 +24,7 @@ class BearerToken(HttpBearer):
 
 bearer = BearerToken()
 # Pages call the API with their session (and CSRF token); other clients use a bearer token.
-AUTH = [bearer, django_auth]
+AUTH = [bearer, page_session]
 
 class ChineseJSONRenderer(JSONRenderer):
     """Chinese text stays readable in the responses (no \\uXXXX escapes)."""

@@ -5,7 +5,7 @@ import json
 
 from ninja import Header, Router, Status
 from ninja.pagination import paginate
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer
 
 from zhijia.accounts.services import api_token_user
 from zhijia.benefits import selectors, services
@@ -23,7 +23,7 @@ from zhijia.benefits.schemas import (
     WithdrawIn,
 )
 from zhijia.core.errors import NotFound
-from zhijia.core.http import client_ip
+from zhijia.core.http import client_ip, page_session
 from zhijia.core.pagination import PageNumber
 from zhijia.members.selectors import member_in_good_standing, member_in_good_standing_by_api_token
 
@@ -47,7 +47,7 @@ class MemberBearer(HttpBearer):
         return user
 
 
-CLAIM_AUTH = [MemberBearer(), django_auth]
+CLAIM_AUTH = [MemberBearer(), page_session]
 
 
 def benefit_out(benefit: Benefit) -> dict:

@@ -174,3 +174,17 @@ def test_hand_written_token_read_agrees_with_the_orm_definition(city, make_staff
         assert not fast.get_deferred_fields()
         assert (fast.username, fast.role, fast.union_id, fast.date_joined) == (
             orm.username, orm.role, orm.union_id, orm.date_joined)
+
+
+def test_a_dead_bearer_token_is_401_even_where_pages_post_with_csrf(city, make_staff):
+    """With CSRF enforced (as in production), a POST with an unknown token is refused as unauthenticated (401 in
+    the error shape), not by the session check's CSRF 403; a page's session without a token still needs CSRF."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    resp = client.post("/api/v1/benefits/1/claims", "{}", content_type="application/json",
+                       HTTP_AUTHORIZATION="Bearer not-a-token", HTTP_IDEMPOTENCY_KEY="k")
+    assert resp.status_code == 401 and resp.json()["code"] == "unauthenticated"
+    client.force_login(make_staff("fangshan", city.fangshan))
+    resp = client.post("/api/v1/benefits/1/claims", "{}", content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
+    assert resp.status_code == 403
