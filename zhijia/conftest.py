@@ -60,6 +60,28 @@ def require_postgres():
     pytest.skip("needs PostgreSQL")
 
 
+def token_in_state(user, state: str) -> str:
+    """A fresh bearer token of `user`, then made "revoked", "expired" or its user "inactive" (any other state: left
+    live). Returns the clear token."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zhijia.accounts.services import api_token_issue
+
+    raw, token = api_token_issue(user=user)
+    if state == "revoked":
+        token.revoked = True
+        token.save()
+    elif state == "expired":
+        token.expires_at = timezone.now() - dt.timedelta(seconds=1)
+        token.save()
+    elif state == "inactive":
+        user.is_active = False
+        user.save()
+    return raw
+
+
 def require_redis() -> str:
     if settings.REDIS_URL:
         return settings.REDIS_URL

@@ -150,23 +150,11 @@ def test_first_phone_sign_in_takes_over_the_roster_record_with_that_phone(city, 
 def test_hand_written_token_read_agrees_with_the_orm_definition(city, make_staff, state):
     """api_token_user is SQL written by hand (core.hotsql); api_token_valid is the definition. Same answer in every
     state, and the user comes back whole (no deferred field)."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from zhijia.accounts.services import api_token_issue, api_token_user, api_token_valid
+    from zhijia.accounts.services import api_token_user, api_token_valid
+    from zhijia.conftest import token_in_state
 
     user = make_staff("fangshan", city.fangshan)
-    raw, token = api_token_issue(user=user)
-    if state == "revoked":
-        token.revoked = True
-        token.save()
-    elif state == "expired":
-        token.expires_at = timezone.now() - dt.timedelta(seconds=1)
-        token.save()
-    elif state == "inactive":
-        user.is_active = False
-        user.save()
+    raw = token_in_state(user, state)
     orm = User.objects.filter(api_token_valid(raw)).first()
     fast = api_token_user(raw)
     assert fast == orm and (fast is not None) == (state == "live")

@@ -137,22 +137,14 @@ def test_hand_written_bearer_read_agrees_with_the_orm_definition(members, state)
     """members.selectors.member_in_good_standing_by_api_token is SQL written by hand (core.hotsql); the definition of
     a live token is accounts.services.api_token_valid. For every state of token, user and membership both answer
     alike, and the built membership carries what the claim path reads."""
-    from zhijia.accounts.services import api_token_issue, api_token_valid
+    from zhijia.accounts.services import api_token_valid
+    from zhijia.conftest import token_in_state
     from zhijia.members.models import Membership
     from zhijia.members.selectors import member_in_good_standing_by_api_token
 
     user = members(1)
-    raw, token = api_token_issue(user=user)
-    if state == "revoked":
-        token.revoked = True
-        token.save()
-    elif state == "expired":
-        token.expires_at = timezone.now() - dt.timedelta(seconds=1)
-        token.save()
-    elif state == "inactive":
-        user.is_active = False
-        user.save()
-    elif state in ("left", "applied"):
+    raw = token_in_state(user, state)
+    if state in ("left", "applied"):
         Membership.objects.filter(worker__user=user).update(status=state)
     orm = (Membership.objects.select_related("union", "worker")
            .filter(api_token_valid(raw, via="worker__user__"), status="admitted").first())
