@@ -156,7 +156,8 @@ def main() -> None:
     db_url, admin_url, db_name = _db_urls()
     admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
     admin_sql(admin_url, f'CREATE DATABASE "{db_name}"')
-    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "ZHIJIA_BENEFIT_RATE_IP": "1000000/60",
+    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "ZHIJIA_REDIS_PREFIX": f"bench{os.getpid()}",
+           "ZHIJIA_BENEFIT_RATE_IP": "1000000/60",
            "ZHIJIA_BENEFIT_RATE_MEMBER": "100/60", "LOG_LEVEL": "WARNING", "CELERY_EAGER": "1",
            "DJANGO_SETTINGS_MODULE": "zhijia.settings", "ZHIJIA_VAR_DIR": tempfile.mkdtemp(prefix="burst-")}
     os.environ.update(env)
@@ -242,6 +243,9 @@ def main() -> None:
 
             for made in offers:
                 gate.gate_drop(made)
+            # This run's rate counters and Idempotency-Key markers (its own prefix): a later run starts clean.
+            for found in gate.client().scan_iter(match=f"*{env['ZHIJIA_REDIS_PREFIX']}*", count=5000):
+                gate.client().delete(found)
         finally:
             from django.db import connections
 

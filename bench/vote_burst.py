@@ -121,7 +121,8 @@ def run(args) -> dict:
     admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
     admin_sql(admin_url, f'CREATE DATABASE "{db_name}"')
     workdir = Path(tempfile.mkdtemp(prefix="votes-"))
-    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "LOG_LEVEL": "ERROR", "CELERY_EAGER": "1",
+    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "ZHIJIA_REDIS_PREFIX": f"bench{os.getpid()}",
+           "LOG_LEVEL": "ERROR", "CELERY_EAGER": "1",
            "NUM_PROXIES": "1", "DJANGO_SETTINGS_MODULE": "zhijia.settings", "ZHIJIA_VAR_DIR": str(workdir)}
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))

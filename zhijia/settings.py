@@ -129,7 +129,10 @@ LOGIN_URL = "accounts:login"
 # --- Redis, cache, Celery -------------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # ZHIJIA_REDIS_PREFIX keeps two installations (or a benchmark's throwaway one) apart in one Redis: the cache's
+    # keys and the counters and markers built on its prefix (rate limits, Idempotency-Keys).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": os.environ.get("ZHIJIA_REDIS_PREFIX", "")}}
 else:
     # Shared between the several gunicorn workers of `make run`, unlike the local-memory cache.
     CACHES = {
@@ -157,6 +160,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "benefits-expire-holds": {"task": "benefits.expire_holds_task", "schedule": 60.0},
     "benefits-draw-due": {"task": "benefits.draw_due_lotteries_task", "schedule": 30.0},
     "benefits-reconcile": {"task": "benefits.reconcile_gates_task", "schedule": 600.0},
+    # Places in line kept in Redis at a release are written in batches by the claims; this writes the last few.
+    "benefits-settle-waitlists": {"task": "benefits.settle_waitlists_task", "schedule": 2.0},
     "challenge-reconcile-totals": {"task": "zhijia.challenge.tasks.reconcile_challenge_totals_task",
                                    "schedule": 86400.0},
     "honors-reconcile-live-totals": {"task": "zhijia.honors.tasks.reconcile_live_totals_task", "schedule": 600.0},
@@ -240,6 +245,10 @@ CARE_ASSISTANCE_YEARLY_CAPS = json.loads(os.environ.get("ZHIJIA_CARE_ASSISTANCE_
     "living": "12000", "medical": "30000", "education": "10000", "emergency": "5000"}
 # Benefits: "auto" uses the Redis gate when REDIS_URL is set, "db" forces database locking.
 BENEFITS_GATE = os.environ.get("ZHIJIA_BENEFITS_GATE", "auto")
+# With the gate on PostgreSQL, places in line are kept in Redis and written this many at a time (or when the oldest
+# is this old); 0 writes each place as it is given.
+BENEFITS_WAITLIST_BATCH = int(os.environ.get("ZHIJIA_BENEFITS_WAITLIST_BATCH", "64"))
+BENEFITS_WAITLIST_MAX_AGE_MS = int(os.environ.get("ZHIJIA_BENEFITS_WAITLIST_MAX_AGE_MS", "1000"))
 # Claim attempts allowed per member and per client address: "count/seconds".
 BENEFIT_RATE_MEMBER = os.environ.get("ZHIJIA_BENEFIT_RATE_MEMBER", "10/60")
 BENEFIT_RATE_IP = os.environ.get("ZHIJIA_BENEFIT_RATE_IP", "1200/60")

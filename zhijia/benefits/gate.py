@@ -9,11 +9,19 @@ confirmed claim is written, and given back to Redis only *after* a cancellation 
 a unit free that the database holds, except after a crash between the two steps, which can only lose units (never
 sell one twice); `gate_rebuild` (the reconcile job) restores them from the database. Even if Redis were wrong, the
 database's unique constraints on (offer, unit) and (offer, member, slot) refuse the second sale.
+
+The waiting list (on PostgreSQL): at a release almost every claim comes too late, and its answer is a place in line.
+The place is given here, in the same script, and kept here (the member's place, and the place's record in a list of
+places not yet written); `services.waitlist_flush` writes them to the database in batches, so a late claim costs no
+database write of its own. A confirmed claim is still written and committed before it is answered. Until it is
+written a place lives in Redis alone: Redis's own persistence (AOF) keeps it across a restart; losing Redis's data
+loses the places given since the last flush (at most about a second's worth, see services.WAITLIST_MAX_AGE_MS).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -23,35 +31,82 @@ NOT_ARMED = -3
 THROTTLED = -4
 SEEN = -5
 
-# The take, shared by the two scripts below. KEYS[1..4]: free units (list), units held per member (hash), armed flag,
-# waiting-list sequence. ARGV[1..2]: worker id, per-member limit. Returns {unit or code, place in line}: when sold out
-# the member's number in line is taken in the same script (one round trip for the many who come too late).
+# The take, shared by the two scripts below. KEYS[1..8]: free units (list), units held per member (hash), armed flag,
+# waiting-list sequence, the members waiting (hash worker -> "claim id:place"), the places not yet written to the
+# database (list), the set of offers with such places, the writer's lock. ARGV[1..9]: worker id, per-member limit,
+# idempotency ttl, claim id for a new place ("" = the caller writes places itself), its record, now in ms, the
+# offer's tag, batch size, oldest age in ms. Returns {unit or code, place in line, claim id, places pending, 1 when
+# this caller is to write the pending places}. When sold out the member's place is taken in the same script (one
+# round trip for the many who come too late); with a claim id the place is also kept here until `waitlist_flush`
+# writes it (the member's existing place is answered again). When a batch is due, the first caller to see it takes
+# the writer's lock (one writer per offer at a time; the lock lapses if that writer dies).
 _TAKE_BODY = """
-if redis.call('EXISTS', KEYS[3]) == 0 then return {-3, 0} end
+if redis.call('EXISTS', KEYS[3]) == 0 then return {-3, 0, 0, 0, 0} end
 local held = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-if held >= tonumber(ARGV[2]) then return {-1, 0} end
+if held >= tonumber(ARGV[2]) then return {-1, 0, 0, 0, 0} end
 local unit = redis.call('LPOP', KEYS[1])
-if not unit then return {-2, redis.call('INCR', KEYS[4])} end
-redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
-return {tonumber(unit), 0}
+if unit then
+  redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+  return {tonumber(unit), 0, 0, 0, 0}
+end
+if ARGV[4] == '' then return {-2, redis.call('INCR', KEYS[4]), 0, 0, 0} end
+local place = redis.call('HGET', KEYS[5], ARGV[1])
+if place then
+  local id, pos = string.match(place, '^(%d+):(%d+)$')
+  return {-2, tonumber(pos), tonumber(id), -1, 0}
+end
+local pos = redis.call('INCR', KEYS[4])
+redis.call('HSET', KEYS[5], ARGV[1], ARGV[4] .. ':' .. pos)
+local n = redis.call('RPUSH', KEYS[6], pos .. '|' .. ARGV[6] .. '|' .. ARGV[5])
+if n == 1 then redis.call('SADD', KEYS[7], ARGV[7]) end
+local write = 0
+if n >= tonumber(ARGV[8]) or
+   tonumber(ARGV[6]) - tonumber(string.match(redis.call('LINDEX', KEYS[6], 0), '^%d+|(%d+)|')) >= tonumber(ARGV[9]) then
+  if redis.call('SET', KEYS[8], '1', 'NX', 'PX', 10000) then write = 1 end
+end
+return {-2, pos, tonumber(ARGV[4]), n, write}
 """
 _TAKE = _TAKE_BODY
 
 # A whole claim in one round trip, for a request that passed every check made in Python: count the hit on each rate
-# counter (KEYS[6..], with window and limit in ARGV[4..] by pairs); when none is over its limit, SET NX the
-# Idempotency-Key (KEYS[5], ttl ARGV[3]); when the key is new, the take. Returns {-4, 0} throttled (nothing else
-# done) or {-5, 0} key seen before (no unit taken: the caller looks for the first answer), else as the take.
+# counter (KEYS[10..], with window and limit in ARGV[10..] by pairs); when none is over its limit, SET NX the
+# Idempotency-Key (KEYS[9], ttl ARGV[3]); when the key is new, the take. Returns {-4, ...} throttled (nothing else
+# done) or {-5, ...} key seen before (no unit taken: the caller looks for the first answer), else as the take.
 _CLAIM = """
 local over = false
-for i = 6, #KEYS do
+for i = 10, #KEYS do
   local n = redis.call('INCR', KEYS[i])
-  local at = 4 + (i - 6) * 2
+  local at = 10 + (i - 10) * 2
   if n == 1 then redis.call('EXPIRE', KEYS[i], tonumber(ARGV[at]) + 1) end
   if n > tonumber(ARGV[at + 1]) then over = true end
 end
-if over then return {-4, 0} end
-if not redis.call('SET', KEYS[5], '1', 'NX', 'EX', tonumber(ARGV[3])) then return {-5, 0} end
+if over then return {-4, 0, 0, 0, 0} end
+if not redis.call('SET', KEYS[9], '1', 'NX', 'EX', tonumber(ARGV[3])) then return {-5, 0, 0, 0, 0} end
 """ + _TAKE_BODY
+
+# After a flush has committed: drop the pending places up to and including place ARGV[1] (the list is in place
+# order, so a flush that raced another drops only what was written), and the offer from the set when none is left.
+# KEYS: pending list, pending set, writer's lock; ARGV: place, offer's tag, "1" to release the lock. Returns how
+# many were dropped.
+_TRIM = """
+local n = 0
+while true do
+  local head = redis.call('LINDEX', KEYS[1], 0)
+  if not head then break end
+  if tonumber(string.match(head, '^(%d+)|')) > tonumber(ARGV[1]) then break end
+  redis.call('LPOP', KEYS[1])
+  n = n + 1
+end
+if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
+if ARGV[3] == '1' then redis.call('DEL', KEYS[3]) end
+return n
+"""
+
+# The sequence of places never goes back (a rebuild after Redis lost it resumes after the database's last place).
+_SEQ_AT_LEAST = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1
+"""
 
 # Give a unit back (a failed write or a committed cancellation with nobody waiting). ARGV: worker id, unit or "".
 _GIVE_BACK = """
@@ -91,37 +146,88 @@ def client():
 def _scripts(url: str):
     c = _client(url)
     return (c.register_script(_TAKE), c.register_script(_GIVE_BACK), c.register_script(_HAND_OVER),
-            c.register_script(_CLAIM))
+            c.register_script(_CLAIM), c.register_script(_TRIM), c.register_script(_SEQ_AT_LEAST))
+
+
+# Offers whose waiting list has places not yet written to the database (members: tags), for `waitlist_settle`.
+PENDING_SET = "zj:bf:pending"
+
+
+def tag(benefit) -> str:
+    return f"{benefit.pk}.{benefit.gate_id}"
+
+
+def _prefix(offer_tag: str) -> str:
+    # One hash tag per offer: all its keys live on one Redis Cluster slot, as a script needs.
+    return f"zj:bf:{{{offer_tag}}}"
 
 
 def keys(benefit) -> list[str]:
-    # One hash tag per offer: all its keys live on one Redis Cluster slot, as a script needs.
-    tag = f"zj:bf:{{{benefit.pk}.{benefit.gate_id}}}"
-    return [f"{tag}:free", f"{tag}:held", f"{tag}:armed"]
+    p = _prefix(tag(benefit))
+    return [f"{p}:free", f"{p}:held", f"{p}:armed"]
 
 
 def _seq_key(benefit) -> str:
-    return keys(benefit)[0].replace(":free", ":seq")
+    return f"{_prefix(tag(benefit))}:seq"
 
 
-def take(benefit, worker_id: int) -> tuple[int, int | None]:
-    """(unit number >= 1, None), or (OVER_LIMIT, None), (NOT_ARMED, None), or (SOLD_OUT, the member's number on the
-    waiting list)."""
-    code, position = _scripts(settings.REDIS_URL)[0](keys=[*keys(benefit), _seq_key(benefit)],
-                                                     args=[worker_id, benefit.per_member_limit])
-    return int(code), (int(position) if int(code) == SOLD_OUT else None)
+def _wait_key(benefit) -> str:
+    return f"{_prefix(tag(benefit))}:wait"
 
 
-def claim_take(benefit, worker_id: int, *, counters: list[tuple[str, int, int]],
-               idem_key: str) -> tuple[int, int | None]:
+def pending_key(offer_tag: str) -> str:
+    return f"{_prefix(offer_tag)}:pending"
+
+
+def _writer_key(offer_tag: str) -> str:
+    return f"{_prefix(offer_tag)}:writer"
+
+
+class Take(NamedTuple):
+    """The answer of the take: `code` a unit number >= 1 or one of the codes above; when SOLD_OUT, `position` is the
+    member's place in line and, when the place is kept in Redis, `claim_id` its claim (`pending` -1: the member's
+    existing place; else how many places wait to be written) and `write` whether this caller holds the writer's lock
+    and is to write them (waitlist_flush with locked=True)."""
+
+    code: int
+    position: int | None
+    claim_id: int | None
+    pending: int
+    write: bool
+
+
+def _take_answer(out) -> Take:
+    code = int(out[0])
+    if code != SOLD_OUT:
+        return Take(code, None, None, 0, False)
+    return Take(code, int(out[1]), int(out[2]) or None, int(out[3]), bool(int(out[4])))
+
+
+def _take_args(benefit, worker_id: int, place) -> tuple[list, list]:
+    """KEYS and ARGV shared by the two take scripts. `place`: (claim id, record, now ms, batch size, oldest age ms)
+    for a place kept in Redis, or None when the caller writes the place to the database itself."""
+    claim_id, record, now_ms, batch, age_ms = place or ("", "", 0, 0, 0)
+    offer_tag = tag(benefit)
+    keys_ = [*keys(benefit), _seq_key(benefit), _wait_key(benefit), pending_key(offer_tag), PENDING_SET,
+             _writer_key(offer_tag)]
+    return keys_, [worker_id, benefit.per_member_limit, IDEMPOTENCY_TTL_S, claim_id, record, now_ms, offer_tag, batch,
+                   age_ms]
+
+
+def take(benefit, worker_id: int, *, place=None) -> Take:
+    keys_, args = _take_args(benefit, worker_id, place)
+    return _take_answer(_scripts(settings.REDIS_URL)[0](keys=keys_, args=args))
+
+
+def claim_take(benefit, worker_id: int, *, counters: list[tuple[str, int, int]], idem_key: str,
+               place=None) -> Take:
     """The first attempt of a claim, in one round trip: `counters` are (key, window seconds, limit) fixed-window rate
-    counters, `idem_key` marks the request's Idempotency-Key. Returns (THROTTLED, None), (SEEN, None), or as take."""
-    args = [worker_id, benefit.per_member_limit, IDEMPOTENCY_TTL_S]
+    counters, `idem_key` marks the request's Idempotency-Key. Returns code THROTTLED or SEEN, or as take."""
+    keys_, args = _take_args(benefit, worker_id, place)
     for _, window, limit in counters:
         args += [window, limit]
-    code, position = _scripts(settings.REDIS_URL)[3](
-        keys=[*keys(benefit), _seq_key(benefit), idem_key, *(key for key, _, _ in counters)], args=args)
-    return int(code), (int(position) if int(code) == SOLD_OUT else None)
+    out = _scripts(settings.REDIS_URL)[3](keys=[*keys_, idem_key, *(key for key, _, _ in counters)], args=args)
+    return _take_answer(out)
 
 
 def give_back(benefit, worker_id: int, unit: int | None) -> None:
@@ -130,6 +236,42 @@ def give_back(benefit, worker_id: int, unit: int | None) -> None:
 
 def hand_over(benefit, from_worker_id: int, to_worker_id: int) -> None:
     _scripts(settings.REDIS_URL)[2](keys=keys(benefit), args=[from_worker_id, to_worker_id])
+
+
+def forget_waiting(benefit, worker_id: int) -> None:
+    """The member has left the line (cancelled, or promoted): a new claim of theirs gets a new place."""
+    client().hdel(_wait_key(benefit), worker_id)
+
+
+def waiting_place(benefit, worker_id: int) -> str | None:
+    got = client().hget(_wait_key(benefit), worker_id)
+    return got.decode() if got is not None else None
+
+
+def pending_tags() -> list[str]:
+    return sorted(t.decode() for t in client().smembers(PENDING_SET))
+
+
+def pending_head(offer_tag: str, n: int) -> list[tuple[int, str]]:
+    """The oldest `n` places not yet written: (place, record)."""
+    out = []
+    for item in client().lrange(pending_key(offer_tag), 0, n - 1):
+        pos, _, rest = item.decode().split("|", 2)
+        out.append((int(pos), rest))
+    return out
+
+
+def pending_trim(offer_tag: str, upto: int, *, release: bool = False) -> int:
+    return int(_scripts(settings.REDIS_URL)[4](keys=[pending_key(offer_tag), PENDING_SET, _writer_key(offer_tag)],
+                                               args=[upto, offer_tag, "1" if release else ""]))
+
+
+def writer_release(offer_tag: str) -> None:
+    client().delete(_writer_key(offer_tag))
+
+
+def pending_count(offer_tag: str) -> int:
+    return int(client().llen(pending_key(offer_tag)))
 
 
 IDEMPOTENCY_TTL_S = 7 * 24 * 3600
@@ -158,9 +300,12 @@ def remaining(benefit) -> int | None:
     return int(n) if is_armed else None
 
 
-def gate_rebuild(benefit, *, held_units: list[tuple[int, int]]) -> None:
+def gate_rebuild(benefit, *, held_units: list[tuple[int, int]], waiting: list[tuple[int, int, int]] = (),
+                 last_position: int = 0) -> None:
     """Replace the offer's Redis state with what the database holds: `held_units` is (worker id, unit) of every
-    confirmed or redeemed claim. Called with the offer's row locked (services.benefit_reconcile)."""
+    confirmed or redeemed claim, `waiting` (worker id, claim id, place) of every waiting-list claim, `last_position`
+    the highest place given. Called with the offer's row locked, after the pending places were written
+    (services.benefit_reconcile). Places still pending and members' places kept here are left as they are."""
     free_key, held_key, armed_key = keys(benefit)
     used = {unit for _, unit in held_units}
     counts: dict[int, int] = {}
@@ -173,6 +318,10 @@ def gate_rebuild(benefit, *, held_units: list[tuple[int, int]]) -> None:
         pipe.rpush(free_key, *free[i:i + 5000])
     if counts:
         pipe.hset(held_key, mapping=counts)
+    places = [(worker_id, f"{claim_id}:{position}") for worker_id, claim_id, position in waiting]
+    for i in range(0, len(places), 5000):
+        pipe.hset(_wait_key(benefit), mapping=dict(places[i:i + 5000]))
+    pipe.eval(_SEQ_AT_LEAST, 1, _seq_key(benefit), last_position)
     pipe.set(armed_key, "1")
     pipe.execute()
 
@@ -182,8 +331,12 @@ def gate_is_armed(benefit) -> bool:
 
 
 def all_keys(benefit) -> list[str]:
-    return [*keys(benefit), _seq_key(benefit)]
+    return [*keys(benefit), _seq_key(benefit), _wait_key(benefit), pending_key(tag(benefit)),
+            _writer_key(tag(benefit))]
 
 
 def gate_drop(benefit) -> None:
-    client().delete(*all_keys(benefit))
+    pipe = client().pipeline(transaction=True)
+    pipe.delete(*all_keys(benefit))
+    pipe.srem(PENDING_SET, tag(benefit))
+    pipe.execute()

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
+import os
 import secrets
 from contextlib import nullcontext
 
@@ -356,7 +358,7 @@ def _claim_create(user, *, benefit_id, idempotency_key, request_hash, ip, now, m
         seen = _throttle(user, ip, key)
     except Throttled as exc:
         raise Refused(exc, RefusalReason.THROTTLED)
-    previous = _replay(user, key, benefit_id, request_hash) if seen else None
+    previous = _replay_settled(user, key, benefit_id, request_hash) if seen else None
     if previous is not None:
         return previous, True
     if refusal is not None:
@@ -525,33 +527,50 @@ def _gate_call(fn, *args, **kwargs):
 
 def _claim_via_gate(*, user, benefit, membership, key, request_hash, now, first=None) -> tuple[Claim, bool]:
     """The Redis path: take a unit atomically in Redis, then make the claim durable in the database. `first`: (rate
-    counters, idempotency marker) when the first take also counts the limits and marks the key (gate.claim_take)."""
+    counters, idempotency marker) when the first take also counts the limits and marks the key (gate.claim_take).
+    Sold out, the place in line is given and kept by the same script (written later in batches, `waitlist_flush`)."""
     worker_id = membership.worker_id
     for _ in range(5):
+        place = _place_record(user=user, benefit=benefit, membership=membership, key=key,
+                              request_hash=request_hash, now=now)
         if first is not None:
-            unit, position = _gate_call(gate.claim_take, benefit, worker_id, counters=first[0], idem_key=first[1])
+            took = _gate_call(gate.claim_take, benefit, worker_id, counters=first[0], idem_key=first[1], place=place)
             first = None
-            if unit == gate.THROTTLED:
+            if took.code == gate.THROTTLED:
                 raise Refused(Throttled("请求过于频繁，请稍后再试", code="throttled"), RefusalReason.THROTTLED)
-            if unit == gate.SEEN:
-                twin = _replay(user, key, benefit.pk, request_hash)
+            if took.code == gate.SEEN:
+                twin = _replay_settled(user, key, benefit.pk, request_hash)
                 if twin is not None:
                     return twin, True
                 continue  # marked by an attempt that wrote nothing (or is still in flight): take as usual
         else:
-            unit, position = _gate_call(gate.take, benefit, worker_id)
+            took = _gate_call(gate.take, benefit, worker_id, place=place)
+        unit = took.code
         if unit == gate.NOT_ARMED:
             benefit_reconcile(benefit_id=benefit.pk, only_if_unarmed=True)
             continue
         if unit == gate.OVER_LIMIT:
             # A retry whose idempotency marker Redis lost (restart, flush) must still get its first answer.
-            twin = _replay(user, key, benefit.pk, request_hash)
+            twin = _replay_settled(user, key, benefit.pk, request_hash)
             if twin is not None:
                 return twin, True
             raise _over_limit(benefit)
         if unit == gate.SOLD_OUT:
-            return _waitlist(user=user, benefit=benefit, membership=membership, key=key, request_hash=request_hash,
-                             now=now, position=position), False
+            if took.claim_id is None:  # the place is ours to write
+                return _waitlist(user=user, benefit=benefit, membership=membership, key=key,
+                                 request_hash=request_hash, now=now, position=took.position), False
+            if took.pending < 0:  # the member already has a place: that one is the answer
+                queued = _existing_place(benefit, worker_id, took.claim_id)
+                if queued is not None:
+                    return queued, False
+                continue
+            if took.write:  # a batch is due and this request holds the offer's writer's lock
+                _quiet(lambda: waitlist_flush(gate.tag(benefit), locked=True))
+            return Claim(  # the answer: the claim as it will be written
+                id=took.claim_id, benefit=benefit, worker=membership.worker, user=user, union=membership.union,
+                status=ClaimStatus.WAITLISTED, position=took.position, units_at_claim=benefit.units,
+                limit_at_claim=benefit.per_member_limit, idempotency_key=key, request_hash=request_hash,
+                created_at=now), False
         # Redis gave us `unit`; from here it must end in the database or go back.
         try:
             slot = _free_slot(benefit, worker_id)
@@ -582,6 +601,148 @@ def _claim_via_gate(*, user, benefit, membership, key, request_hash, now, first=
     raise Busy()
 
 
+# --- the waiting list kept in Redis until written (PostgreSQL with the gate) ------------------------------------------
+
+# A request that gives a place writes the pending places itself when this many wait, or the oldest is this old (one
+# writer per offer at a time); the beat task `settle_waitlists_task` writes what a quiet end of a release leaves;
+# readers of claims settle first.
+WAITLIST_BATCH = getattr(settings, "BENEFITS_WAITLIST_BATCH", 64)
+WAITLIST_MAX_AGE_MS = getattr(settings, "BENEFITS_WAITLIST_MAX_AGE_MS", 1000)
+_FLUSH_CHUNK = 1000
+
+
+def _places_in_redis() -> bool:
+    """Places are kept in Redis when claim ids can be drawn ahead (a PostgreSQL sequence) and batching is on."""
+    return connection.vendor == "postgresql" and WAITLIST_BATCH > 0
+
+
+class _ClaimIds:
+    """Claim ids drawn from the table's sequence a hundred at a time (one query per hundred places); per process
+    (a forked worker starts afresh, so two processes never hand out the same id)."""
+
+    def __init__(self):
+        self.pid, self.ids, self.sql = None, [], None
+
+    def next(self) -> int:
+        if self.pid != os.getpid():
+            self.pid, self.ids = os.getpid(), []
+        if not self.ids:
+            if self.sql is None:
+                table = Claim._meta.db_table
+                self.sql = (f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "  # noqa: S608
+                            "FROM generate_series(1, 100)")
+            with connection.cursor() as cursor:
+                cursor.execute(self.sql)
+                self.ids = [row[0] for row in cursor.fetchall()][::-1]
+        return self.ids.pop()
+
+
+_claim_ids = _ClaimIds()
+
+
+def _place_record(*, user, benefit, membership, key, request_hash, now):
+    """(claim id, record, now in ms) for gate.take to keep a place in Redis; None when places are written at once."""
+    if not _places_in_redis():
+        return None
+    claim_id = _claim_ids.next()
+    record = json.dumps([claim_id, benefit.pk, membership.worker_id, user.pk, membership.union_id, benefit.units,
+                         benefit.per_member_limit, key, request_hash, now.timestamp()], separators=(",", ":"))
+    return claim_id, record, int(now.timestamp() * 1000), WAITLIST_BATCH, WAITLIST_MAX_AGE_MS
+
+
+def _existing_place(benefit, worker_id: int, claim_id: int) -> Claim | None:
+    """The member's place in line as Redis knows it: the claim once written, if it still waits. A place Redis kept
+    after the claim left the line (a lost update) is forgotten, and None tells the caller to take again."""
+    waitlist_settle(benefit)
+    claim = Claim.objects.filter(pk=claim_id, benefit=benefit, status=ClaimStatus.WAITLISTED).first()
+    if claim is None:
+        _gate_call(gate.forget_waiting, benefit, worker_id)
+    return claim
+
+
+def _replay_settled(user, key: str, benefit_id: int, request_hash: str) -> Claim | None:
+    """_replay, after writing the pending places when the first answer may be among them."""
+    twin = _replay(user, key, benefit_id, request_hash)
+    if twin is None and _places_in_redis():
+        waitlist_settle()
+        twin = _replay(user, key, benefit_id, request_hash)
+    return twin
+
+
+def waitlist_flush(offer_tag: str, *, limit: int = _FLUSH_CHUNK, locked: bool = False) -> int:
+    """Write the oldest `limit` pending places of one offer to the database; returns how many were read. Safe to run
+    concurrently: rows are written with ON CONFLICT DO NOTHING and Redis drops only places up to the highest one
+    written, after the commit (inside an outer transaction, after its commit: if it rolls back, they stay pending).
+    `locked`: the caller holds the offer's writer's lock (gate.take gave it), released here whatever happens."""
+    try:
+        return _waitlist_write(offer_tag, limit=limit, release=locked)
+    except BaseException:
+        if locked:
+            _quiet(gate.writer_release, offer_tag)
+        raise
+
+
+def _waitlist_write(offer_tag: str, *, limit: int, release: bool) -> int:
+    head = gate.pending_head(offer_tag, limit)
+    if not head:
+        if release:
+            gate.writer_release(offer_tag)
+        return 0
+    benefit_id, _, gate_id = offer_tag.partition(".")
+    with transaction.atomic():
+        # The offer's row first (FOR KEY SHARE, as the foreign-key check would take it, but before any row is
+        # written): a promotion holding the offer (FOR UPDATE) finishes first, or waits for this write.
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT gate_id FROM "{Benefit._meta.db_table}" WHERE id = %s FOR KEY SHARE',  # noqa: S608
+                           [int(benefit_id)])
+            row = cursor.fetchone()
+        if row is None or row[0] != gate_id:
+            if release:
+                gate.writer_release(offer_tag)
+            return 0  # another database's offer (a Redis shared by two installations): theirs to write
+        written = hotsql.insert_columns(Claim, _place_columns(head), ignore_conflicts=True)
+        top = head[-1][0]
+        transaction.on_commit(lambda: gate.pending_trim(offer_tag, top, release=release))
+    if written < len(head):
+        log.info("waiting list of %s: %d of %d places were already written", offer_tag, len(head) - written,
+                 len(head))
+    return len(head)
+
+
+_RECORD_COLUMNS = ("id", "benefit_id", "worker_id", "user_id", "union_id", "units_at_claim", "limit_at_claim",
+                   "idempotency_key", "request_hash", "created_at")
+
+
+def _place_columns(head: list[tuple[int, str]]) -> dict[str, list]:
+    """The pending places as columns for hotsql.insert_columns (the record's order is _place_record's)."""
+    rows = [json.loads(record) for _, record in head]
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(_RECORD_COLUMNS)}
+    columns["created_at"] = [dt.datetime.fromtimestamp(at, tz=dt.UTC) for at in columns["created_at"]]
+    columns["status"] = [ClaimStatus.WAITLISTED.value] * len(rows)
+    columns["position"] = [position for position, _ in head]
+    return columns
+
+
+def waitlist_settle(benefit: Benefit | None = None) -> int:
+    """Write every place given so far (of one offer, or of all) to the database: before reading claims, and the beat
+    task. Returns how many places were read."""
+    if not (gate.enabled() and _places_in_redis()):
+        return 0
+    tags = [gate.tag(benefit)] if benefit is not None else gate.pending_tags()
+    n = 0
+    for offer_tag in tags:
+        if connection.in_atomic_block:
+            # Places leave Redis only when the outer transaction commits: write the oldest (the next in line).
+            n += waitlist_flush(offer_tag)
+            continue
+        for _ in range(1000):
+            got = waitlist_flush(offer_tag)
+            n += got
+            if got < _FLUSH_CHUNK:
+                break
+    return n
+
+
 def benefit_reconcile(*, benefit_id: int, only_if_unarmed: bool = False) -> int:
     """Rebuild the offer's Redis gate from the database, after first confirming waiting members into any units the
     database shows free (units a crash lost from Redis). Returns how many were promoted."""
@@ -602,7 +763,10 @@ def benefit_reconcile(*, benefit_id: int, only_if_unarmed: bool = False) -> int:
                 break
             promoted.append((claim.pk, claim.worker_id))
         held = list(Claim.objects.filter(benefit=benefit, status__in=HOLDING).values_list("worker_id", "unit"))
-        gate.gate_rebuild(benefit, held_units=held)
+        waiting = list(Claim.objects.filter(benefit=benefit, status=ClaimStatus.WAITLISTED)
+                       .values_list("worker_id", "id", "position"))
+        last = Claim.objects.filter(benefit=benefit).aggregate(p=Max("position"))["p"] or 0
+        gate.gate_rebuild(benefit, held_units=held, waiting=waiting, last_position=last)
     for claim_id, _ in promoted:
         _notify_later(claim_id)
     return len(promoted)
@@ -625,6 +789,8 @@ def benefits_reconcile_open(*, now: dt.datetime | None = None) -> int:
 
 def _promote_next(benefit: Benefit, unit: int, now: dt.datetime) -> Claim | None:
     """Confirm the next member on the waiting list into `unit` (offer row locked by the caller)."""
+    if not benefit.is_lottery:
+        waitlist_settle(benefit)  # the oldest places still kept in Redis are in line too
     for _ in range(50):
         # Lock the next waiting row; a concurrent promoter skips it and takes the one after.
         nxt = (Claim.objects.select_for_update(skip_locked=True)
@@ -632,6 +798,7 @@ def _promote_next(benefit: Benefit, unit: int, now: dt.datetime) -> Claim | None
                .order_by(F("position").asc(nulls_last=True), "id").first())
         if nxt is None:
             return None
+        _forget_on_commit(benefit, nxt.worker_id)  # promoted or leaving the line, either way not waiting
         slot = _free_slot(benefit, nxt.worker_id)
         if slot is None:
             nxt.status, nxt.ended_at = ClaimStatus.CANCELLED, now  # already holds the limit: leaves the line
@@ -669,6 +836,11 @@ def _release(claim: Claim, *, status: str, now: dt.datetime) -> Claim | None:
     return promoted
 
 
+def _forget_on_commit(benefit: Benefit, worker_id: int) -> None:
+    if gate.enabled() and not benefit.is_lottery:
+        transaction.on_commit(lambda: _quiet(gate.forget_waiting, benefit, worker_id))
+
+
 def _quiet(fn, *args) -> None:
     try:
         fn(*args)
@@ -679,6 +851,8 @@ def _quiet(fn, *args) -> None:
 def claim_cancel(user, *, claim_id: int, now: dt.datetime | None = None) -> Claim:
     """The member gives up a claim or their place in line; a freed unit goes to the next on the waiting list."""
     now = now or timezone.now()
+    if not Claim.objects.filter(pk=claim_id, user=user).exists():
+        waitlist_settle()  # a place given a moment ago may still be kept in Redis
     with transaction.atomic(durable=True):
         benefit_id = Claim.objects.filter(pk=claim_id, user=user).values_list("benefit_id", flat=True).first()
         if benefit_id is None:
@@ -692,6 +866,7 @@ def claim_cancel(user, *, claim_id: int, now: dt.datetime | None = None) -> Clai
         if claim.status in QUEUED:
             claim.status, claim.ended_at = ClaimStatus.CANCELLED, now
             claim.save(update_fields=["status", "ended_at"])
+            _forget_on_commit(benefit, claim.worker_id)
         elif claim.status == ClaimStatus.CONFIRMED:
             _release(claim, status=ClaimStatus.CANCELLED, now=now)
         else:

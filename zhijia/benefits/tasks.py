@@ -20,6 +20,11 @@ def reconcile_gates_task() -> int:
     return services.benefits_reconcile_open()
 
 
+@shared_task(name="benefits.settle_waitlists_task")
+def settle_waitlists_task() -> int:
+    return services.waitlist_settle()
+
+
 @shared_task(name="benefits.notify_claim_task")
 def notify_claim_task(claim_id: int) -> bool:
     return services.claim_notify(claim_id=claim_id)

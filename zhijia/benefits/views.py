@@ -57,6 +57,7 @@ def worker_claim(request, benefit_id: int):
 
 @worker_page
 def worker_mine(request):
+    services.waitlist_settle()  # places given a moment ago are written first
     rows = []
     for claim in selectors.claims_of(user=request.user)[:100]:
         code = services.redemption_code(claim)
@@ -159,6 +160,7 @@ def console_withdraw(request, benefit_id: int):
 
 @staff_page
 def console_detail(request, benefit_id: int):
+    services.waitlist_settle()
     benefit = selectors.benefit_get(user=request.user, benefit_id=benefit_id)
     claims = Paginator(selectors.claim_list(user=request.user, benefit_id=benefit_id), 50).get_page(
         request.GET.get("page"))
@@ -170,6 +172,7 @@ def console_detail(request, benefit_id: int):
 
 @staff_page
 def console_live(request, benefit_id: int):
+    services.waitlist_settle()
     benefit = selectors.benefit_get(user=request.user, benefit_id=benefit_id)
     return render(request, "benefits/_live.html", {"benefit": benefit, "stats": selectors.benefit_stats(benefit)})
 

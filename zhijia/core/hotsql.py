@@ -95,6 +95,42 @@ def insert(obj):
     return obj
 
 
+def insert_columns(model, columns: dict[str, list], *, ignore_conflicts: bool = False) -> int:
+    """PostgreSQL: INSERT many rows given column by column, one array parameter per column (`unnest`), so a batch
+    costs one short statement and no model instances. `columns` maps field attnames (primary key included) to equal-
+    length lists of values as the database takes them; every other field takes its default. Returns how many rows
+    went in (with `ignore_conflicts`, a row that breaks a unique constraint is skipped: ON CONFLICT DO NOTHING)."""
+    meta = model._meta
+    assert connection.vendor == "postgresql", "hotsql.insert_columns: PostgreSQL only"
+    assert not meta.parents, f"hotsql.insert_columns: {model.__name__} has a parent table"
+    names = list(columns)
+    if not columns[names[0]]:
+        return 0
+    fields = list(meta.concrete_fields)
+    by_attname = {f.attname: f for f in fields}
+    unknown = set(names) - set(by_attname)
+    assert not unknown, f"hotsql.insert_columns: {model.__name__} has no column {unknown}"
+    select, params = [], []
+    for f in fields:
+        if f.attname in columns:
+            select.append(f'"{f.attname}"')
+            continue
+        assert not getattr(f, "auto_now_add", False) and not getattr(f, "auto_now", False), \
+            f"hotsql.insert_columns: {f.attname} is set on save: give its values"
+        select.append(f"%s::{f.db_type(connection)}")
+        params.append(f.get_db_prep_save(f.get_default(), connection))
+    arrays = ", ".join(f"%s::{by_attname[n].db_type(connection)}[]" for n in names)
+    params += [columns[n] for n in names]
+    table_columns = ", ".join(f'"{f.column}"' for f in fields)
+    alias = ", ".join(f'"{n}"' for n in names)
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    sql = (f'INSERT INTO "{meta.db_table}" ({table_columns}) SELECT {", ".join(select)} '  # noqa: S608
+           f"FROM unnest({arrays}) AS t({alias}){tail}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
 def fetch_one(sql: str, params: list):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -55,18 +55,27 @@ def run_race(*, claim, cancel, members: list, duplicate_every: int = 4, cancella
 
 
 def check_invariants(benefit, result: dict) -> dict:
+    from zhijia.benefits.services import waitlist_settle
+
+    waitlist_settle()  # places in line kept in Redis are written first (a no-op without the gate)
     holding = Claim.objects.filter(benefit=benefit, status__in=HOLDING)
     units = list(holding.values_list("unit", flat=True))
     per_member = holding.values("worker").annotate(n=Count("id")).order_by("-n").first()
     confirmed_ids = {a[0][1] for a in result["answers"].values() if a[0][0] == "confirmed"}
     lost = [cid for cid in confirmed_ids
             if not Claim.objects.filter(pk=cid, status__in=[*HOLDING, "cancelled"]).exists()]
+    # Every place in line that was answered exists (written from Redis, later promoted or cancelled maybe), once.
+    waitlisted_ids = {a[0][1] for a in result["answers"].values() if a[0][0] == "waitlisted"}
+    places_lost = waitlisted_ids - set(Claim.objects.filter(pk__in=waitlisted_ids).values_list("pk", flat=True))
+    positions = list(Claim.objects.filter(benefit=benefit, position__isnull=False).values_list("position", flat=True))
     replays_differ = [a for a in result["answers"].values() if len({x[1] for x in a}) > 1]
     return {
         "held": len(units),
         "oversold": len(units) - len(set(units)) + max(len(units) - benefit.units, 0),
         "over_limit": max((per_member or {"n": 0})["n"] - benefit.per_member_limit, 0),
         "lost": len(lost),
+        "places_lost": len(places_lost),
+        "positions_repeated": len(positions) - len(set(positions)),
         "replays_differ": len(replays_differ),
         "statuses": Counter(a[0][0] for a in result["answers"].values()),
         "errors": [repr(e) for e in result["errors"]],
