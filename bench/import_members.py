@@ -9,7 +9,11 @@ file with a raw COPY into a table with a primary key and a unique index on the I
 the database. The COPY runs twice, before and after the import, and the faster of the two is the baseline (the
 machine is shared: this keeps a slow moment from flattering the ratio).
 
-The last line is JSON: rows, rows_per_s, copy_rows_per_s, ratio_to_copy, peak_rss_mb, bad_rows_found, and, when the
+Then, as a floor, the imported workers and memberships (already sealed, hashed, numbered) are copied with a raw COPY
+into empty twins of their two tables (same indexes, checks and foreign keys): no import into this schema can beat it.
+
+The last line is JSON: rows, rows_per_s, copy_rows_per_s, ratio_to_copy, peak_rss_mb, bad_rows_found,
+final_tables_copy_rows_per_s, floor_ratio_to_copy (the floor against the baseline), ratio_to_floor, and, when the
 database runs on this machine, the CPU seconds spent (Python, and the PostgreSQL backends, read from /proc) by the
 import and by the COPY: `cpu_ratio_to_copy` compares the work per row, which the other loads on the machine do not
 change much, where `ratio_to_copy` compares wall-clock speed.
@@ -151,6 +155,49 @@ def copy_baseline(bench_url: str, roster: Path) -> tuple[float, float | None, in
     return elapsed, (cpu1 - cpu0) if cpu0 is not None and cpu1 is not None else None, copied
 
 
+def final_tables_copy(bench_url: str, work: Path) -> tuple[float, float | None, int]:
+    """The floor under any import into this schema: the imported workers and memberships, already in their final
+    form (sealed, hashed, numbered), copied with a raw COPY into empty twins of the two tables with the same indexes,
+    checks and foreign keys, in one transaction (the deferred foreign-key checks run at its commit). No parsing, no
+    checks, no encryption, no upsert. Returns (seconds, CPU seconds of the backend, rows)."""
+    import psycopg
+
+    with psycopg.connect(bench_url, autocommit=True) as conn:
+        dumps = {}
+        for table in ("members_worker", "members_membership"):
+            dumps[table] = work / f"{table}.copy"
+            with conn.cursor() as cur, cur.copy(f"COPY {table} TO STDOUT (FORMAT binary)") as copy, \
+                    dumps[table].open("wb") as fh:
+                for chunk in copy:
+                    fh.write(chunk)
+        conn.execute("DROP SCHEMA IF EXISTS bench_floor CASCADE")
+        conn.execute("CREATE SCHEMA bench_floor")
+        fks = []
+        for table in ("members_worker", "members_membership"):
+            conn.execute(f"CREATE TABLE bench_floor.{table} (LIKE public.{table} INCLUDING ALL)")
+            fks += [(table, name, definition) for name, definition in conn.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                "AND contype = 'f'", [f"public.{table}"])]
+        conn.execute("SET search_path = bench_floor, public")  # REFERENCES members_worker: the twin
+        for table, name, definition in fks:
+            conn.execute(f"ALTER TABLE bench_floor.{table} ADD CONSTRAINT {name} {definition}")
+        pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        cpu0, t0 = proc_cpu(pid), time.perf_counter()
+        with conn.transaction():
+            for table in ("members_worker", "members_membership"):
+                with conn.cursor() as cur, cur.copy(f"COPY bench_floor.{table} FROM STDIN (FORMAT binary)") as copy, \
+                        dumps[table].open("rb") as fh:
+                    while chunk := fh.read(1 << 20):
+                        copy.write(chunk)
+        elapsed = time.perf_counter() - t0
+        cpu1 = proc_cpu(pid)
+        copied = conn.execute("SELECT count(*) FROM bench_floor.members_membership").fetchone()[0]
+        conn.execute("DROP SCHEMA bench_floor CASCADE")
+        for dump in dumps.values():
+            dump.unlink()
+    return elapsed, (cpu1 - cpu0) if cpu0 is not None and cpu1 is not None else None, copied
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -244,6 +291,8 @@ def run(rows: int, work: Path, bench_url: str) -> dict:
     copy_after, copy_cpu_after, copied = copy_baseline(bench_url, roster)
     print(f"copy (after the import): {copied} rows in {copy_after:.1f}s; workers {workers}, members {members}",
           file=sys.stderr)
+    floor_s, floor_cpu, floor_rows = final_tables_copy(bench_url, work)
+    print(f"final tables by COPY (the floor): {floor_rows} rows in {floor_s:.1f}s", file=sys.stderr)
     copy_elapsed = min(copy_before, copy_after)
     copy_cpus = [c for c in (copy_cpu_before, copy_cpu_after) if c is not None]
 
@@ -256,13 +305,20 @@ def run(rows: int, work: Path, bench_url: str) -> dict:
               "validate_s": round(t_validated - t0, 2), "commit_s": round(elapsed - (t_validated - t0), 2),
               "import_s": round(elapsed, 2), "copy_s": round(copy_elapsed, 2),
               "copy_before_s": round(copy_before, 2), "copy_after_s": round(copy_after, 2),
-              "import_py_cpu_s": round(py_cpu, 2)}
+              "import_py_cpu_s": round(py_cpu, 2),
+              # The floor: the two final tables filled by a raw COPY of rows already in final form (no checks, no
+              # encryption, no upsert). No import into this schema can be faster; the aim is measured against COPY.
+              "final_tables_copy_rows_per_s": round(floor_rows / floor_s),
+              "floor_ratio_to_copy": round(floor_rows / floor_s / copy_rows_per_s, 3),
+              "ratio_to_floor": round(rows_per_s / (floor_rows / floor_s), 3)}
     if db_cpu is not None and copy_cpus:
         import_cpu_us = (py_cpu + db_cpu) / rows * 1e6
         copy_cpu_us = min(copy_cpus) / rows * 1e6
         result |= {"import_db_cpu_s": round(db_cpu, 2), "import_cpu_us_per_row": round(import_cpu_us, 1),
                    "copy_cpu_us_per_row": round(copy_cpu_us, 1),
                    "cpu_ratio_to_copy": round(copy_cpu_us / import_cpu_us, 3)}
+        if floor_cpu is not None:
+            result["final_tables_copy_cpu_us_per_row"] = round(floor_cpu / floor_rows * 1e6, 1)
     return result
 
 
