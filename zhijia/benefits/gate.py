@@ -20,10 +20,14 @@ loses the places given since the last flush (at most about a second's worth, see
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import NamedTuple
 
 from django.conf import settings
+
+# How long the writer's lock of an offer's pending places lasts if its holder dies.
+WRITER_LOCK_MS = 10000
 
 SOLD_OUT = -2
 OVER_LIMIT = -1
@@ -39,7 +43,7 @@ SEEN = -5
 # this caller is to write the pending places}. When sold out the member's place is taken in the same script (one
 # round trip for the many who come too late); with a claim id the place is also kept here until `waitlist_flush`
 # writes it (the member's existing place is answered again). When a batch is due, the first caller to see it takes
-# the writer's lock (one writer per offer at a time; the lock lapses if that writer dies).
+# the writer's lock, its claim id as the token (one writer per offer at a time; the lock lapses if that writer dies).
 _TAKE_BODY = """
 if redis.call('EXISTS', KEYS[3]) == 0 then return {-3, 0, 0, 0, 0} end
 local held = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
@@ -62,7 +66,7 @@ if n == 1 then redis.call('SADD', KEYS[7], ARGV[7]) end
 local write = 0
 if n >= tonumber(ARGV[8]) or
    tonumber(ARGV[6]) - tonumber(string.match(redis.call('LINDEX', KEYS[6], 0), '^%d+|(%d+)|')) >= tonumber(ARGV[9]) then
-  if redis.call('SET', KEYS[8], '1', 'NX', 'PX', 10000) then write = 1 end
+  if redis.call('SET', KEYS[8], ARGV[4], 'NX', 'PX', """ + str(WRITER_LOCK_MS) + """) then write = 1 end
 end
 return {-2, pos, tonumber(ARGV[4]), n, write}
 """
@@ -86,8 +90,8 @@ if not redis.call('SET', KEYS[9], '1', 'NX', 'EX', tonumber(ARGV[3])) then retur
 
 # After a flush has committed: drop the pending places up to and including place ARGV[1] (the list is in place
 # order, so a flush that raced another drops only what was written), and the offer from the set when none is left.
-# KEYS: pending list, pending set, writer's lock; ARGV: place, offer's tag, "1" to release the lock. Returns how
-# many were dropped.
+# KEYS: pending list, pending set, writer's lock; ARGV: place, offer's tag, the lock's token to release it ("" for
+# a writer without the lock). Returns how many were dropped.
 _TRIM = """
 local n = 0
 while true do
@@ -98,8 +102,25 @@ while true do
   n = n + 1
 end
 if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
-if ARGV[3] == '1' then redis.call('DEL', KEYS[3]) end
+if ARGV[3] ~= '' and redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('DEL', KEYS[3]) end
 return n
+"""
+
+# Release the writer's lock if it is still ours (KEYS[1] the lock, ARGV[1] our token).
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+# Forget a member's place only if it is still that claim's (KEYS[1] the members waiting, ARGV: worker id, claim id,
+# and optionally the place to keep instead, "claim id:place"): a late forget must not remove a place given since.
+_FORGET = """
+local place = redis.call('HGET', KEYS[1], ARGV[1])
+if place and string.match(place, '^(%d+):') == ARGV[2] then
+  if ARGV[3] ~= '' then return redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+  return redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 0
 """
 
 # The sequence of places never goes back (a rebuild after Redis lost it resumes after the database's last place).
@@ -146,7 +167,8 @@ def client():
 def _scripts(url: str):
     c = _client(url)
     return (c.register_script(_TAKE), c.register_script(_GIVE_BACK), c.register_script(_HAND_OVER),
-            c.register_script(_CLAIM), c.register_script(_TRIM), c.register_script(_SEQ_AT_LEAST))
+            c.register_script(_CLAIM), c.register_script(_TRIM), c.register_script(_SEQ_AT_LEAST),
+            c.register_script(_RELEASE), c.register_script(_FORGET))
 
 
 # Offers whose waiting list has places not yet written to the database (members: tags), for `waitlist_settle`.
@@ -238,9 +260,12 @@ def hand_over(benefit, from_worker_id: int, to_worker_id: int) -> None:
     _scripts(settings.REDIS_URL)[2](keys=keys(benefit), args=[from_worker_id, to_worker_id])
 
 
-def forget_waiting(benefit, worker_id: int) -> None:
-    """The member has left the line (cancelled, or promoted): a new claim of theirs gets a new place."""
-    client().hdel(_wait_key(benefit), worker_id)
+def forget_waiting(benefit, worker_id: int, claim_id: int, *, instead: tuple[int, int] | None = None) -> None:
+    """The member's claim `claim_id` has left the line (cancelled, promoted, or never written): a new claim of theirs
+    gets a new place, or `instead` (claim id, place), the place they already hold. A place given since (another
+    claim id) is kept."""
+    keep = f"{instead[0]}:{instead[1]}" if instead else ""
+    _scripts(settings.REDIS_URL)[7](keys=[_wait_key(benefit)], args=[worker_id, claim_id, keep])
 
 
 def waiting_place(benefit, worker_id: int) -> str | None:
@@ -261,13 +286,25 @@ def pending_head(offer_tag: str, n: int) -> list[tuple[int, str]]:
     return out
 
 
-def pending_trim(offer_tag: str, upto: int, *, release: bool = False) -> int:
+def pending_trim(offer_tag: str, upto: int, *, token: str = "") -> int:
+    """Drop the places written, up to `upto`; with `token`, release the writer's lock if it is still ours."""
     return int(_scripts(settings.REDIS_URL)[4](keys=[pending_key(offer_tag), PENDING_SET, _writer_key(offer_tag)],
-                                               args=[upto, offer_tag, "1" if release else ""]))
+                                               args=[upto, offer_tag, token]))
 
 
-def writer_release(offer_tag: str) -> None:
-    client().delete(_writer_key(offer_tag))
+def writer_acquire(offer_tag: str, token: str, *, wait_s: float) -> bool:
+    """Take the offer's writer's lock, waiting up to `wait_s` for a writer at work to finish."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        if client().set(_writer_key(offer_tag), token, nx=True, px=WRITER_LOCK_MS):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+
+
+def writer_release(offer_tag: str, token: str) -> None:
+    _scripts(settings.REDIS_URL)[6](keys=[_writer_key(offer_tag)], args=[token])
 
 
 def pending_count(offer_tag: str) -> int:

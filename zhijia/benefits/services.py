@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import secrets
+import threading
 from contextlib import nullcontext
 
 from django.conf import settings
@@ -358,7 +359,7 @@ def _claim_create(user, *, benefit_id, idempotency_key, request_hash, ip, now, m
         seen = _throttle(user, ip, key)
     except Throttled as exc:
         raise Refused(exc, RefusalReason.THROTTLED)
-    previous = _replay_settled(user, key, benefit_id, request_hash) if seen else None
+    previous = _replay_settled(user, key, benefit, request_hash, benefit_id=benefit_id) if seen else None
     if previous is not None:
         return previous, True
     if refusal is not None:
@@ -539,7 +540,7 @@ def _claim_via_gate(*, user, benefit, membership, key, request_hash, now, first=
             if took.code == gate.THROTTLED:
                 raise Refused(Throttled("请求过于频繁，请稍后再试", code="throttled"), RefusalReason.THROTTLED)
             if took.code == gate.SEEN:
-                twin = _replay_settled(user, key, benefit.pk, request_hash)
+                twin = _replay_settled(user, key, benefit, request_hash)
                 if twin is not None:
                     return twin, True
                 continue  # marked by an attempt that wrote nothing (or is still in flight): take as usual
@@ -551,7 +552,7 @@ def _claim_via_gate(*, user, benefit, membership, key, request_hash, now, first=
             continue
         if unit == gate.OVER_LIMIT:
             # A retry whose idempotency marker Redis lost (restart, flush) must still get its first answer.
-            twin = _replay_settled(user, key, benefit.pk, request_hash)
+            twin = _replay_settled(user, key, benefit, request_hash)
             if twin is not None:
                 return twin, True
             raise _over_limit(benefit)
@@ -565,7 +566,7 @@ def _claim_via_gate(*, user, benefit, membership, key, request_hash, now, first=
                     return queued, False
                 continue
             if took.write:  # a batch is due and this request holds the offer's writer's lock
-                _quiet(lambda: waitlist_flush(gate.tag(benefit), locked=True))
+                _quiet(waitlist_flush, gate.tag(benefit), token=str(took.claim_id))
             return Claim(  # the answer: the claim as it will be written
                 id=took.claim_id, benefit=benefit, worker=membership.worker, user=user, union=membership.union,
                 status=ClaimStatus.WAITLISTED, position=took.position, units_at_claim=benefit.units,
@@ -618,12 +619,17 @@ def _places_in_redis() -> bool:
 
 class _ClaimIds:
     """Claim ids drawn from the table's sequence a hundred at a time (one query per hundred places); per process
-    (a forked worker starts afresh, so two processes never hand out the same id)."""
+    (a forked worker starts afresh, so two processes never hand out the same id), shared by its threads."""
 
     def __init__(self):
         self.pid, self.ids, self.sql = None, [], None
+        self.lock = threading.Lock()
 
     def next(self) -> int:
+        with self.lock:
+            return self._next()
+
+    def _next(self) -> int:
         if self.pid != os.getpid():
             self.pid, self.ids = os.getpid(), []
         if not self.ids:
@@ -651,42 +657,51 @@ def _place_record(*, user, benefit, membership, key, request_hash, now):
 
 
 def _existing_place(benefit, worker_id: int, claim_id: int) -> Claim | None:
-    """The member's place in line as Redis knows it: the claim once written, if it still waits. A place Redis kept
-    after the claim left the line (a lost update) is forgotten, and None tells the caller to take again."""
-    waitlist_settle(benefit)
-    claim = Claim.objects.filter(pk=claim_id, benefit=benefit, status=ClaimStatus.WAITLISTED).first()
+    """The member's place in line as Redis knows it: the claim once written (the offer's pending places are written
+    first if it is not yet), if it still waits. A place Redis kept after the claim left the line (a lost update, or
+    a place that could not be written) is forgotten, and None tells the caller to take again."""
+    def written():
+        return Claim.objects.filter(pk=claim_id, benefit=benefit).first()
+
+    claim = written()
     if claim is None:
-        _gate_call(gate.forget_waiting, benefit, worker_id)
+        _gate_call(_settle_or_raise, benefit)
+        claim = written()
+    if claim is None or claim.status != ClaimStatus.WAITLISTED:
+        _gate_call(gate.forget_waiting, benefit, worker_id, claim_id)
+        return None
     return claim
 
 
-def _replay_settled(user, key: str, benefit_id: int, request_hash: str) -> Claim | None:
-    """_replay, after writing the pending places when the first answer may be among them."""
+def _replay_settled(user, key: str, benefit: Benefit | None, request_hash: str, *,
+                    benefit_id: int | None = None) -> Claim | None:
+    """_replay, after writing the offer's pending places when the first answer may be among them."""
+    benefit_id = benefit.pk if benefit is not None else benefit_id
     twin = _replay(user, key, benefit_id, request_hash)
-    if twin is None and _places_in_redis():
-        waitlist_settle()
+    if twin is None and benefit is not None and _places_in_redis():
+        waitlist_settle(benefit)
         twin = _replay(user, key, benefit_id, request_hash)
     return twin
 
 
-def waitlist_flush(offer_tag: str, *, limit: int = _FLUSH_CHUNK, locked: bool = False) -> int:
+def waitlist_flush(offer_tag: str, *, limit: int = _FLUSH_CHUNK, token: str = "") -> int:
     """Write the oldest `limit` pending places of one offer to the database; returns how many were read. Safe to run
-    concurrently: rows are written with ON CONFLICT DO NOTHING and Redis drops only places up to the highest one
-    written, after the commit (inside an outer transaction, after its commit: if it rolls back, they stay pending).
-    `locked`: the caller holds the offer's writer's lock (gate.take gave it), released here whatever happens."""
+    concurrently: a row already written is skipped (ON CONFLICT on the id) and Redis drops only places up to the
+    highest one written, after the commit (inside an outer transaction, after its commit: if it rolls back, they
+    stay pending). `token`: the caller holds the offer's writer's lock under it; released here whatever happens."""
     try:
-        return _waitlist_write(offer_tag, limit=limit, release=locked)
+        return _waitlist_write(offer_tag, limit=limit, token=token)
     except BaseException:
-        if locked:
-            _quiet(gate.writer_release, offer_tag)
+        if token:
+            _quiet(gate.writer_release, offer_tag, token)
         raise
 
 
-def _waitlist_write(offer_tag: str, *, limit: int, release: bool) -> int:
+def _waitlist_write(offer_tag: str, *, limit: int, token: str) -> int:
     head = gate.pending_head(offer_tag, limit)
     if not head:
-        if release:
-            gate.writer_release(offer_tag)
+        if token:
+            gate.writer_release(offer_tag, token)
         return 0
     benefit_id, _, gate_id = offer_tag.partition(".")
     with transaction.atomic():
@@ -697,16 +712,39 @@ def _waitlist_write(offer_tag: str, *, limit: int, release: bool) -> int:
                            [int(benefit_id)])
             row = cursor.fetchone()
         if row is None or row[0] != gate_id:
-            if release:
-                gate.writer_release(offer_tag)
+            if token:
+                gate.writer_release(offer_tag, token)
             return 0  # another database's offer (a Redis shared by two installations): theirs to write
-        written = hotsql.insert_columns(Claim, _place_columns(head), ignore_conflicts=True)
+        columns = _place_columns(head)
+        try:
+            with transaction.atomic():
+                hotsql.insert_columns(Claim, columns, on_conflict_skip="id")
+        except IntegrityError:
+            _write_one_by_one(int(benefit_id), columns)
         top = head[-1][0]
-        transaction.on_commit(lambda: gate.pending_trim(offer_tag, top, release=release))
-    if written < len(head):
-        log.info("waiting list of %s: %d of %d places were already written", offer_tag, len(head) - written,
-                 len(head))
+        transaction.on_commit(lambda: gate.pending_trim(offer_tag, top, token=token))
     return len(head)
+
+
+def _write_one_by_one(benefit_id: int, columns: dict[str, list]) -> None:
+    """A batch broke a unique rule other than the id (the member already waits in a row Redis did not know of, or
+    the Idempotency-Key was used before and its marker had expired): each place on its own, and those refused are
+    logged and forgotten in Redis (or replaced by the place the member already holds), so the member's next claim
+    gets an answer that exists."""
+    benefit = Benefit.objects.get(pk=benefit_id)
+    for i in range(len(columns["id"])):
+        one = {name: [values[i]] for name, values in columns.items()}
+        try:
+            with transaction.atomic():
+                hotsql.insert_columns(Claim, one, on_conflict_skip="id")
+        except IntegrityError as exc:
+            log.warning("place %s of offer %s (claim %s) could not be written: %s", one["position"][0], benefit_id,
+                        one["id"][0], exc)
+            worker_id, claim_id = one["worker_id"][0], one["id"][0]
+            held = (Claim.objects.filter(benefit=benefit, worker_id=worker_id, status=ClaimStatus.WAITLISTED)
+                    .values_list("pk", "position").first())
+            transaction.on_commit(lambda w=worker_id, c=claim_id, h=held: _quiet(
+                gate.forget_waiting, benefit, w, c, instead=h))
 
 
 _RECORD_COLUMNS = ("id", "benefit_id", "worker_id", "user_id", "union_id", "units_at_claim", "limit_at_claim",
@@ -728,15 +766,26 @@ def waitlist_settle(benefit: Benefit | None = None) -> int:
     task. Returns how many places were read."""
     if not (gate.enabled() and _places_in_redis()):
         return 0
+    try:
+        return _settle_or_raise(benefit)
+    except redis_errors() as exc:  # Redis down: nothing can be pending that the database could get now
+        log.warning("waiting list not settled, Redis unavailable: %s", exc)
+        return 0
+
+
+def _settle_or_raise(benefit: Benefit | None) -> int:
     tags = [gate.tag(benefit)] if benefit is not None else gate.pending_tags()
     n = 0
     for offer_tag in tags:
         if connection.in_atomic_block:
-            # Places leave Redis only when the outer transaction commits: write the oldest (the next in line).
+            # Places leave Redis only when the outer transaction commits: write the oldest (the next in line),
+            # without the writer's lock (a writer waiting for this transaction's lock on the offer may hold it).
             n += waitlist_flush(offer_tag)
             continue
         for _ in range(1000):
-            got = waitlist_flush(offer_tag)
+            # One writer at a time: wait for a writer at work (its rows will be there), then write what is left.
+            token = secrets.token_hex(8)
+            got = waitlist_flush(offer_tag, token=token if gate.writer_acquire(offer_tag, token, wait_s=2) else "")
             n += got
             if got < _FLUSH_CHUNK:
                 break
@@ -798,7 +847,7 @@ def _promote_next(benefit: Benefit, unit: int, now: dt.datetime) -> Claim | None
                .order_by(F("position").asc(nulls_last=True), "id").first())
         if nxt is None:
             return None
-        _forget_on_commit(benefit, nxt.worker_id)  # promoted or leaving the line, either way not waiting
+        _forget_on_commit(benefit, nxt.worker_id, nxt.pk)  # promoted or leaving the line, either way not waiting
         slot = _free_slot(benefit, nxt.worker_id)
         if slot is None:
             nxt.status, nxt.ended_at = ClaimStatus.CANCELLED, now  # already holds the limit: leaves the line
@@ -836,14 +885,14 @@ def _release(claim: Claim, *, status: str, now: dt.datetime) -> Claim | None:
     return promoted
 
 
-def _forget_on_commit(benefit: Benefit, worker_id: int) -> None:
+def _forget_on_commit(benefit: Benefit, worker_id: int, claim_id: int) -> None:
     if gate.enabled() and not benefit.is_lottery:
-        transaction.on_commit(lambda: _quiet(gate.forget_waiting, benefit, worker_id))
+        transaction.on_commit(lambda: _quiet(gate.forget_waiting, benefit, worker_id, claim_id))
 
 
-def _quiet(fn, *args) -> None:
+def _quiet(fn, *args, **kwargs) -> None:
     try:
-        fn(*args)
+        fn(*args, **kwargs)
     except Exception:  # Redis will be rebuilt by the reconcile job; the database is already right
         log.exception("Redis gate update failed; benefit_reconcile will repair it")
 
@@ -866,7 +915,7 @@ def claim_cancel(user, *, claim_id: int, now: dt.datetime | None = None) -> Clai
         if claim.status in QUEUED:
             claim.status, claim.ended_at = ClaimStatus.CANCELLED, now
             claim.save(update_fields=["status", "ended_at"])
-            _forget_on_commit(benefit, claim.worker_id)
+            _forget_on_commit(benefit, claim.worker_id, claim.pk)
         elif claim.status == ClaimStatus.CONFIRMED:
             _release(claim, status=ClaimStatus.CANCELLED, now=now)
         else:

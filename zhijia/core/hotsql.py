@@ -95,11 +95,12 @@ def insert(obj):
     return obj
 
 
-def insert_columns(model, columns: dict[str, list], *, ignore_conflicts: bool = False) -> int:
+def insert_columns(model, columns: dict[str, list], *, on_conflict_skip: str | None = None) -> int:
     """PostgreSQL: INSERT many rows given column by column, one array parameter per column (`unnest`), so a batch
     costs one short statement and no model instances. `columns` maps field attnames (primary key included) to equal-
     length lists of values as the database takes them; every other field takes its default. Returns how many rows
-    went in (with `ignore_conflicts`, a row that breaks a unique constraint is skipped: ON CONFLICT DO NOTHING)."""
+    went in. `on_conflict_skip`: a column with a unique index (the primary key, say) whose repeats are skipped (ON
+    CONFLICT (column) DO NOTHING); any other unique rule broken raises IntegrityError as usual."""
     meta = model._meta
     assert connection.vendor == "postgresql", "hotsql.insert_columns: PostgreSQL only"
     assert not meta.parents, f"hotsql.insert_columns: {model.__name__} has a parent table"
@@ -123,7 +124,7 @@ def insert_columns(model, columns: dict[str, list], *, ignore_conflicts: bool = 
     params += [columns[n] for n in names]
     table_columns = ", ".join(f'"{f.column}"' for f in fields)
     alias = ", ".join(f'"{n}"' for n in names)
-    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    tail = f' ON CONFLICT ("{by_attname[on_conflict_skip].column}") DO NOTHING' if on_conflict_skip else ""
     sql = (f'INSERT INTO "{meta.db_table}" ({table_columns}) SELECT {", ".join(select)} '  # noqa: S608
            f"FROM unnest({arrays}) AS t({alias}){tail}")
     with connection.cursor() as cursor:

@@ -105,11 +105,11 @@ def test_claims_write_the_batches_one_writer_at_a_time(redis_gate, make_offer, m
     assert pending == [1, 2, 0, 1, 2, 0, 1]  # the third place of each batch writes the batch
     assert Claim.objects.filter(benefit=offer, status="waitlisted").count() == 6
     # Another writer holds the offer's lock: the claims leave the writing to it.
-    gate.client().set(gate._writer_key(offer_tag), "1", px=60_000)
+    gate.client().set(gate._writer_key(offer_tag), "another", px=60_000)
     for i in range(9, 13):
         claim(members(i), offer, f"k{i}")
     assert gate.pending_count(offer_tag) == 5
-    gate.writer_release(offer_tag)
+    gate.writer_release(offer_tag, "another")
     claim(members(13), offer, "k13")
     assert gate.pending_count(offer_tag) == 0
     assert list(Claim.objects.filter(benefit=offer, status="waitlisted").order_by("position")
@@ -151,9 +151,59 @@ def test_insert_columns_writes_what_the_orm_would(redis_gate, make_offer, member
     assert hotsql.insert_columns(Claim, {"id": [new_id], **{k: [v] for k, v in given.items()}}) == 1
     Claim.objects.filter(pk=new_id).update(idempotency_key="y")  # a second identical row would break the key
     assert hotsql.insert_columns(Claim, {"id": [new_id], **{k: [v] for k, v in given.items()}},
-                                 ignore_conflicts=True) == 0
+                                 on_conflict_skip="id") == 0
     written = Claim.objects.get(pk=new_id)
     assert written.created_at == now
     orm_row = model_to_dict(Claim(**given))  # what Claim.objects.create would have written
     assert {k: v for k, v in model_to_dict(written).items() if k not in ("id", "idempotency_key")} == \
         {k: v for k, v in orm_row.items() if k not in ("id", "idempotency_key")}
+
+
+def test_a_place_that_breaks_another_rule_is_dropped_and_the_held_place_answered(redis_gate, make_offer, members,
+                                                                                   settings):
+    """Redis was down for a while: a member was put in line by the database path, so Redis does not know the place.
+    A new place Redis gives them cannot be written (one place per member); the rest of its batch is written, and
+    the member's next claim is answered with the place they hold."""
+    offer = make_offer(units=1)
+    claim(members(1), offer, "k1")
+    settings.BENEFITS_GATE = "db"
+    held, _ = claim(members(2), offer, "k2-db")
+    assert held.status == "waitlisted"
+    settings.BENEFITS_GATE = "auto"
+    lost, third = _late(offer, members, [2, 3])
+    assert lost.pk != held.pk and lost.status == "waitlisted"
+    services.waitlist_settle()
+    assert not Claim.objects.filter(pk=lost.pk).exists()
+    assert Claim.objects.get(pk=third.pk).status == "waitlisted"
+    assert gate.pending_count(gate.tag(offer)) == 0
+    again, _ = claim(members(2), offer, "k2-again")
+    assert again.pk == held.pk
+
+
+def test_forgetting_a_place_keeps_one_given_since(redis_gate, make_offer, members):
+    offer = make_offer(units=1)
+    claim(members(1), offer, "k1")
+    place, = _late(offer, members, [2])
+    gate.forget_waiting(offer, members(2).worker.pk, place.pk + 1000)  # a late forget of an older claim
+    assert gate.waiting_place(offer, members(2).worker.pk) == f"{place.pk}:{place.position}"
+    gate.forget_waiting(offer, members(2).worker.pk, place.pk)
+    assert gate.waiting_place(offer, members(2).worker.pk) is None
+
+
+def test_with_redis_down_claims_and_pages_fall_back_to_the_database(redis_gate, make_offer, members, settings,
+                                                                     client):
+    offer = make_offer(units=1)
+    live = settings.REDIS_URL
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    try:
+        first, _ = claim(members(1), offer, "k1")
+        second, _ = claim(members(2), offer, "k2")
+        assert (first.status, second.status) == ("confirmed", "waitlisted")
+        assert Claim.objects.filter(pk=second.pk).exists()  # written at once by the database path
+        assert services.waitlist_settle() == 0
+        client.force_login(members(2))
+        assert client.get("/api/v1/benefits/claims/mine").status_code == 200
+        services.claim_cancel(members(1), claim_id=first.pk)
+        assert Claim.objects.get(pk=second.pk).status == "confirmed"
+    finally:
+        settings.REDIS_URL = live
