@@ -341,8 +341,8 @@ def gate_rebuild(benefit, *, held_units: list[tuple[int, int]], waiting: list[tu
                  last_position: int = 0) -> None:
     """Replace the offer's Redis state with what the database holds: `held_units` is (worker id, unit) of every
     confirmed or redeemed claim, `waiting` (worker id, claim id, place) of every waiting-list claim, `last_position`
-    the highest place given. Called with the offer's row locked, after the pending places were written
-    (services.benefit_reconcile). Places still pending and members' places kept here are left as they are."""
+    the highest place given. Called with the offer's row locked (services.benefit_reconcile). Places still pending
+    and members' places kept here are left as they are; the place counter never goes back."""
     free_key, held_key, armed_key = keys(benefit)
     used = {unit for _, unit in held_units}
     counts: dict[int, int] = {}
