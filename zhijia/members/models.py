@@ -8,14 +8,15 @@ A worker has at most one current membership (applied or admitted), enforced by a
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from zhijia.core.fields import EncryptedTextField
 from zhijia.orgs.models import Occupation
 
 
 class Gender(models.TextChoices):
-    MALE = "M", "男"
-    FEMALE = "F", "女"
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
 
 
 class Worker(models.Model):
@@ -57,10 +58,10 @@ class Worker(models.Model):
 
 
 class MembershipStatus(models.TextChoices):
-    APPLIED = "applied", "申请中"
-    ADMITTED = "admitted", "在会"
-    TRANSFERRED_OUT = "transferred_out", "已转出"
-    LEFT = "left", "已退会"
+    APPLIED = "applied", _("申请中")
+    ADMITTED = "admitted", _("在会")
+    TRANSFERRED_OUT = "transferred_out", _("已转出")
+    LEFT = "left", _("已退会")
 
 
 CURRENT_STATUSES = (MembershipStatus.APPLIED, MembershipStatus.ADMITTED)
@@ -107,13 +108,13 @@ def member_number_for(membership: Membership) -> str:
 class RoutingStrategy(models.TextChoices):
     """How one routing step looks for a union. The default rules put them in the order of 兜底建."""
 
-    ENTERPRISE = "enterprise", "雇主企业工会（按统一社会信用代码）"
-    REGIONAL_INDUSTRY = "regional_industry", "本区该行业的区域(行业)工会"
-    PARK = "park", "工作地所在园区工会"
-    STREET = "street", "工作地街道/乡镇总工会"
-    COMMUNITY = "community", "工作地社区(村)工会"
-    DISTRICT = "district", "区总工会"
-    FIXED = "fixed", "指定工会"
+    ENTERPRISE = "enterprise", _("雇主企业工会（按统一社会信用代码）")
+    REGIONAL_INDUSTRY = "regional_industry", _("本区该行业的区域(行业)工会")
+    PARK = "park", _("工作地所在园区工会")
+    STREET = "street", _("工作地街道/乡镇总工会")
+    COMMUNITY = "community", _("工作地社区(村)工会")
+    DISTRICT = "district", _("区总工会")
+    FIXED = "fixed", _("指定工会")
 
 
 class RoutingRule(models.Model):
@@ -146,14 +147,14 @@ class RoutingRule(models.Model):
 
 
 class ApplicationStatus(models.TextChoices):
-    PENDING = "pending", "待审核"
-    APPROVED = "approved", "已入会"
-    REJECTED = "rejected", "未通过"
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已入会")
+    REJECTED = "rejected", _("未通过")
 
 
 class Channel(models.TextChoices):
-    APP = "app", "职工本人线上申请"
-    STAFF = "staff", "工作人员代办"
+    APP = "app", _("职工本人线上申请")
+    STAFF = "staff", _("工作人员代办")
 
 
 class MembershipApplication(models.Model):
@@ -201,7 +202,7 @@ class ApplicationEvent(models.Model):
     kind = models.CharField(max_length=16)
     note = models.TextField(blank=True)
 
-    LABELS = {"submitted": "提交申请", "rerouted": "改派", "approved": "审核通过", "rejected": "驳回"}
+    LABELS = {"submitted": _("提交申请"), "rerouted": _("改派"), "approved": _("审核通过"), "rejected": _("驳回")}
 
     class Meta:
         ordering = ["at", "id"]
@@ -228,10 +229,10 @@ class WorkerNotice(models.Model):
 
 
 class TransferStatus(models.TextChoices):
-    PENDING = "pending", "待确认"
-    COMPLETED = "completed", "已转接"
-    REFUSED = "refused", "已拒绝"
-    CANCELLED = "cancelled", "已撤回"
+    PENDING = "pending", _("待确认")
+    COMPLETED = "completed", _("已转接")
+    REFUSED = "refused", _("已拒绝")
+    CANCELLED = "cancelled", _("已撤回")
 
 
 class MembershipTransfer(models.Model):
@@ -269,11 +270,11 @@ class MembershipTransfer(models.Model):
 
 
 class ImportStatus(models.TextChoices):
-    VALIDATING = "validating", "校验中"
-    VALIDATED = "validated", "待确认导入"
-    COMMITTING = "committing", "导入中"
-    DONE = "done", "已完成"
-    FAILED = "failed", "失败"
+    VALIDATING = "validating", _("校验中")
+    VALIDATED = "validated", _("待确认导入")
+    COMMITTING = "committing", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
 
 
 class RosterImport(models.Model):
@@ -344,10 +345,10 @@ class RosterRow(models.Model):
 
 
 class CardStatus(models.TextChoices):
-    ACTIVE = "active", "有效"
-    REPLACED = "replaced", "已补发新卡，本卡作废"
-    EXPIRED = "expired", "已过期换发"
-    REVOKED = "revoked", "已注销"
+    ACTIVE = "active", _("有效")
+    REPLACED = "replaced", _("已补发新卡，本卡作废")
+    EXPIRED = "expired", _("已过期换发")
+    REVOKED = "revoked", _("已注销")
 
 
 class MemberCard(models.Model):

@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from zhijia.core import regions
@@ -23,6 +25,15 @@ from zhijia.orgs.models import Occupation
 from zhijia.orgs.selectors import require_staff
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# The re-issue reasons as the pages show them; services.REISSUE_REASONS keeps the Chinese text stored on the cards.
+_REISSUE_REASON_LABELS = {"lost": gettext_lazy("手机丢失或更换"), "compromised": gettext_lazy("二维码被他人使用或泄露"),
+                          "damaged": gettext_lazy("卡面信息有误"), "other": gettext_lazy("其他")}
+
+
+def _reissue_reasons() -> list[tuple[str, str]]:
+    return [(k, _REISSUE_REASON_LABELS.get(k, label)) for k, label in services.REISSUE_REASONS.items()]
 
 
 def _beijing_districts():
@@ -47,7 +58,7 @@ def dashboard(request):
 def application_queue(request):
     status = request.GET.get("status", ApplicationStatus.PENDING)
     q = request.GET.get("q", "").strip()
-    picker = union_picker_context(user=request.user, field="union", purpose="scope", label="受理工会",
+    picker = union_picker_context(user=request.user, field="union", purpose="scope", label=_("受理工会"),
                                   picked_id=request.GET.get("union"))
     page = Paginator(selectors.application_queue(user=request.user, status=status, q=q or None,
                                                  union_id=picker["picked"].pk if picker["picked"] else None),
@@ -71,8 +82,8 @@ def application_on_behalf(request):
                 employer_credit_code=form.get("employer_credit_code") or None,
                 employer_credit_code_confirmed=form.get("credit_confirmed") == "1",
                 employer_name=form.get("employer_name", ""), home_region_code=form.get("home_district") or None)
-            messages.success(request, f"已代为提交入会申请 {a.pk}：{a.worker.name} → {a.union.name}。"
-                                      f"{a.routing_reason}")
+            messages.success(request, _("已代为提交入会申请 %(id)s：%(name)s → %(union)s。") % {
+                "id": a.pk, "name": a.worker.name, "union": a.union.name} + a.routing_reason)
             return redirect("members:apply_for")
         except DomainError as exc:
             error, error_fields = exc.message, exc.fields
@@ -96,17 +107,18 @@ def application_decide(request, application_id: int, action: str):
     try:
         if action == "approve":
             a = services.application_approve(request.user, application_id=application_id)
-            messages.success(request, f"已通过：{a.worker.name} 入会，会员编号 {a.membership.member_number}")
+            messages.success(request, _("已通过：%(name)s 入会，会员编号 %(number)s") % {
+                "name": a.worker.name, "number": a.membership.member_number})
         elif action == "reject":
             services.application_reject(request.user, application_id=application_id,
                                         reason=request.POST.get("reason", ""))
-            messages.success(request, "已驳回")
+            messages.success(request, _("已驳回"))
         elif action == "reroute":
             union_id = request.POST.get("union", "")
             services.application_reroute(request.user, application_id=application_id,
                                          union_id=int(union_id) if union_id.isdigit() else 0,
                                          reason=request.POST.get("reason", ""))
-            messages.success(request, "已改派")
+            messages.success(request, _("已改派"))
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("members:application", application_id=application_id)
@@ -117,7 +129,7 @@ def application_decide(request, application_id: int, action: str):
 def member_list(request):
     q = request.GET.get("q", "").strip()
     occupation = request.GET.get("occupation") or None
-    picker = union_picker_context(user=request.user, field="union", purpose="scope", label="所在工会（含下级）",
+    picker = union_picker_context(user=request.user, field="union", purpose="scope", label=_("所在工会（含下级）"),
                                   picked_id=request.GET.get("union"))
     qs = selectors.membership_list(user=request.user, q=q or None, occupation=occupation,
                                    union_id=picker["picked"].pk if picker["picked"] else None)
@@ -135,7 +147,7 @@ def member_detail(request, membership_id: int):
         "m": m, "history": selectors.membership_history(m.worker), "name": mask_name(m.worker.name),
         "id_number": mask_id_number(m.worker.id_number), "phone": mask_phone(m.worker.phone),
         "transfers": m.transfers.select_related("from_union", "to_union").order_by("-id"),
-        "cards": selectors.member_cards(membership=m), "reissue_reasons": services.REISSUE_REASONS.items()})
+        "cards": selectors.member_cards(membership=m), "reissue_reasons": _reissue_reasons()})
 
 
 @staff_page
@@ -146,10 +158,10 @@ def member_card(request, membership_id: int, action: str):
         if action == "reissue":
             card = services.card_reissue(request.user, membership_id=membership_id,
                                          reason=request.POST.get("reason", ""), note=request.POST.get("note", ""))
-            messages.success(request, f"已补发第{card.generation}张电子会员卡，旧卡已列入注销名单")
+            messages.success(request, _("已补发第%(n)s张电子会员卡，旧卡已列入注销名单") % {"n": card.generation})
         else:
             services.card_revoke(request.user, membership_id=membership_id, reason=request.POST.get("reason", ""))
-            messages.success(request, "电子会员卡已注销")
+            messages.success(request, _("电子会员卡已注销"))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("members:member", membership_id=membership_id)
@@ -159,13 +171,14 @@ def member_card(request, membership_id: int, action: str):
 def worker_reveal(request, worker_id: int):
     """htmx partial: the unmasked ID and phone, audited."""
     w = services.worker_pii_reveal(request.user, worker_id=worker_id, ip=client_ip(request))
-    return HttpResponse(f'<span class="tag amber">已留痕</span> 身份证号 {w.id_number} · 手机号 {w.phone}')
+    return HttpResponse(f'<span class="tag amber">{_("已留痕")}</span> {_("身份证号")} {w.id_number} · '
+                        f'{_("手机号")} {w.phone}')
 
 
 @staff_page
 def member_export(request):
     union = request.GET.get("union", "")
-    out, _ = exports.members_export_xlsx(request.user, q=request.GET.get("q") or None,
+    out, _count = exports.members_export_xlsx(request.user, q=request.GET.get("q") or None,
                                          union_id=int(union) if union.isdigit() else None,
                                          occupation=request.GET.get("occupation") or None,
                                          unmasked=request.GET.get("unmasked") == "1", ip=client_ip(request))
@@ -177,7 +190,7 @@ def member_export(request):
 def member_leave(request, membership_id: int):
     try:
         services.membership_leave(request.user, membership_id=membership_id, reason=request.POST.get("reason", ""))
-        messages.success(request, "已办理退会，电子会员卡已注销")
+        messages.success(request, _("已办理退会，电子会员卡已注销"))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("members:member", membership_id=membership_id)
@@ -190,7 +203,7 @@ def member_transfer(request, membership_id: int):
     try:
         services.transfer_request(request.user, membership_id=membership_id, to_union_id=int(to) if to.isdigit()
                                   else 0, reason=request.POST.get("reason", ""))
-        messages.success(request, "已发起转接，待对方工会确认")
+        messages.success(request, _("已发起转接，待对方工会确认"))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("members:member", membership_id=membership_id)
@@ -205,7 +218,7 @@ def transfer_list(request):
             services.transfer_request(request.user, id_number=request.POST.get("id_number", ""),
                                       to_union_id=int(to) if to.isdigit() else 0,
                                       reason=request.POST.get("reason", ""))
-            messages.success(request, "已申请转入，待转出方工会确认")
+            messages.success(request, _("已申请转入，待转出方工会确认"))
             return redirect("members:transfers")
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -214,7 +227,7 @@ def transfer_list(request):
     scope = require_staff(request.user)
     rows = [{"t": t, "name": mask_name(t.membership.worker.name), "from_side": scope.contains(t.from_union),
              "to_side": scope.contains(t.to_union)} for t in transfers]
-    picker = union_picker_context(user=request.user, field="to_union", purpose="scope", label="转入本级或下级工会",
+    picker = union_picker_context(user=request.user, field="to_union", purpose="scope", label=_("转入本级或下级工会"),
                                   picked_id=request.POST.get("to_union"))
     return render(request, "members/transfers.html", {"rows": rows, "status": status, "picker": picker,
                                                       "statuses": TransferStatus.choices},
@@ -227,10 +240,11 @@ def transfer_decide(request, transfer_id: int, action: str):
     try:
         if action == "confirm":
             t = services.transfer_confirm(request.user, transfer_id=transfer_id)
-            messages.success(request, "转接已完成" if t.status == TransferStatus.COMPLETED else "已确认，待对方确认")
+            done = t.status == TransferStatus.COMPLETED
+            messages.success(request, _("转接已完成") if done else _("已确认，待对方确认"))
         else:
             services.transfer_refuse(request.user, transfer_id=transfer_id, reason=request.POST.get("reason", ""))
-            messages.success(request, "已拒绝转接")
+            messages.success(request, _("已拒绝转接"))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("members:transfers")
@@ -244,15 +258,15 @@ def import_list(request):
         union = request.POST.get("union", "")
         try:
             if not union.isdigit():
-                raise services.ValidationFailed.field("union", "请先搜索并选择要导入到的工会")
+                raise services.ValidationFailed.field("union", _("请先搜索并选择要导入到的工会"))
             if upload is None:
-                raise services.ValidationFailed.field("file", "请选择要上传的文件")
+                raise services.ValidationFailed.field("file", _("请选择要上传的文件"))
             item = imports.roster_import_create(request.user, union_id=int(union) if union.isdigit() else 0,
                                                 filename=upload.name, fileobj=upload)
             return redirect("members:import", import_id=item.pk)
         except DomainError as exc:
             error = exc.message
-    picker = union_picker_context(user=request.user, field="union", purpose="scope", label="导入到工会",
+    picker = union_picker_context(user=request.user, field="union", purpose="scope", label=_("导入到工会"),
                                   picked_id=request.POST.get("union") or request.GET.get("union"))
     return render(request, "members/imports.html", {
         "items": selectors.roster_import_list(user=request.user)[:50], "picker": picker, "error": error,
@@ -315,7 +329,7 @@ def routing_rules(request):
                 match_region_prefix=p.get("match_region_prefix", "").strip(),
                 match_occupation=p.get("match_occupation", ""),
                 target_union_id=int(target) if target.isdigit() else None, is_active=p.get("is_active") == "on")
-            messages.success(request, "分派规则已保存")
+            messages.success(request, _("分派规则已保存"))
             return redirect("members:rules")
         except DomainError as exc:
             error = exc.message
@@ -351,8 +365,8 @@ def union_pick(request):
     the search box; otherwise the empty picker (after "重选")."""
     field, purpose = request.GET.get("field", ""), request.GET.get("purpose", "scope")
     if not _PICKER_FIELD.match(field) or purpose not in selectors.UNION_PICK_PURPOSES:
-        return HttpResponse("参数不正确", status=400)
-    label = request.GET.get("label", "工会")[:30]
+        return HttpResponse(_("参数不正确"), status=400)
+    label = request.GET.get("label", _("工会"))[:30]
     context = {"field": field, "purpose": purpose, "label": label, "picked": None}
     if request.GET.get("results"):
         q = request.GET.get(f"{field}_q", "").strip()
@@ -417,7 +431,7 @@ def join(request):
                 lng=lng if not region else None, home_region_code=form.get("home_district") or None)
             return redirect("members_w:join")
         except ValueError:
-            error = "位置坐标不正确"
+            error = _("位置坐标不正确")
         except DomainError as exc:
             error, error_fields = exc.message, exc.fields
     return render(request, "members/join.html", {
@@ -431,7 +445,7 @@ def join(request):
 def card(request):
     membership = selectors.member_in_good_standing(request.user)
     context = {"membership": membership, "districts": _beijing_districts(), "occupations": Occupation.choices,
-               "reissue_reasons": services.REISSUE_REASONS.items()}
+               "reissue_reasons": _reissue_reasons()}
     if membership is not None:
         current = services.card_current(request.user)
         context["card"] = cards.card_view(current)
@@ -448,7 +462,7 @@ def card_reissue(request):
     try:
         card = services.card_reissue(request.user, reason=request.POST.get("reason", ""),
                                      note=request.POST.get("note", ""))
-        messages.success(request, f"已补发新卡（第{card.generation}张），旧卡二维码已作废。")
+        messages.success(request, _("已补发新卡（第%(n)s张），旧卡二维码已作废。") % {"n": card.generation})
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("members_w:card")
@@ -459,7 +473,7 @@ def card_reissue(request):
 def worker_leave(request):
     try:
         services.membership_leave(request.user, reason=request.POST.get("reason", ""))
-        messages.success(request, "已退会。欢迎随时再次申请入会。")
+        messages.success(request, _("已退会。欢迎随时再次申请入会。"))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("members_w:card")
@@ -476,7 +490,7 @@ def worker_transfer(request):
                                                   occupation=services._occupation(p.get("occupation", "other"))))
         services.transfer_request(request.user, to_union_id=target.union.pk, reason=p.get("reason", "") or
                                   f"工作地变更。{target.reason}")
-        messages.success(request, f"已申请转入{target.union.name}，待双方工会确认")
+        messages.success(request, _("已申请转入%(union)s，待双方工会确认") % {"union": target.union.name})
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("members_w:card")
