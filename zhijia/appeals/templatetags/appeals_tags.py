@@ -1,18 +1,23 @@
 from django import template
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhijia.appeals.models import Status
 
 register = template.Library()
 _STATUS = dict(Status.choices)
 
-# services.ACTION_LABELS in the page's language. The service keeps its Chinese labels (they go into error texts and
-# stored notes); test_english checks that both name the same actions with the same Chinese.
+# services.ACTION_LABELS in the page's language, worded as events ("派单" is "Dispatched" here and "Dispatch" on a
+# button). The service keeps its Chinese labels (they go into error texts and stored notes); test_english checks that
+# both name the same actions with the same Chinese.
 ACTION_LABELS_I18N = {
-    "receive": _("受理"), "dispatch": _("派单"), "accept": _("签收"), "return": _("退回"), "start": _("开始办理"),
-    "wait": _("等待职工补充"), "resume": _("恢复办理"), "answer": _("答复"), "close": _("办结"), "callback": _("回访"),
-    "reopen": _("退回重办"), "merge": _("合并"), "escalate": _("超时督办"), "remind": _("到期提醒"),
-    "unrated": _("未评价"),
+    "receive": pgettext_lazy("event", "受理"), "dispatch": pgettext_lazy("event", "派单"),
+    "accept": pgettext_lazy("event", "签收"), "return": pgettext_lazy("event", "退回"),
+    "start": pgettext_lazy("event", "开始办理"), "wait": pgettext_lazy("event", "等待职工补充"),
+    "resume": pgettext_lazy("event", "恢复办理"), "answer": pgettext_lazy("event", "答复"),
+    "close": pgettext_lazy("event", "办结"), "callback": pgettext_lazy("event", "回访"),
+    "reopen": pgettext_lazy("event", "退回重办"), "merge": pgettext_lazy("event", "合并"),
+    "escalate": pgettext_lazy("event", "超时督办"), "remind": pgettext_lazy("event", "到期提醒"),
+    "unrated": pgettext_lazy("event", "未评价"),
 }
 
 
