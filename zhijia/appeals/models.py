@@ -10,16 +10,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.TextChoices):
-    HOTLINE_12351 = "hotline_12351", "12351热线"
-    HOTLINE_12345 = "hotline_12345", "12345市民热线"
-    APP = "app", "职工之家App"
-    MAILBOX = "mailbox", "工会主席信箱"
-    WALK_IN = "walk_in", "来访"
-    FORUM = "forum", "恳谈会"
-    VISIT = "visit", "基层走访"
+    HOTLINE_12351 = "hotline_12351", _("12351热线")
+    HOTLINE_12345 = "hotline_12345", _("12345市民热线")
+    APP = "app", _("职工之家App")
+    MAILBOX = "mailbox", _("工会主席信箱")
+    WALK_IN = "walk_in", _("来访")
+    FORUM = "forum", _("恳谈会")
+    VISIT = "visit", _("基层走访")
 
 
 # The prefix of the readable number per channel.
@@ -30,19 +31,19 @@ CHANNEL_PREFIX = {
 
 
 class Urgency(models.TextChoices):
-    URGENT = "urgent", "紧急"
-    NORMAL = "normal", "一般"
+    URGENT = "urgent", _("紧急")
+    NORMAL = "normal", _("一般")
 
 
 class Status(models.TextChoices):
-    RECEIVED = "received", "已受理"
-    DISPATCHED = "dispatched", "已派单"
-    ACCEPTED = "accepted", "已签收"
-    IN_PROGRESS = "in_progress", "办理中"
-    WAITING = "waiting", "待职工补充"
-    ANSWERED = "answered", "已答复"
-    CLOSED = "closed", "已办结"
-    MERGED = "merged", "已合并"
+    RECEIVED = "received", _("已受理")
+    DISPATCHED = "dispatched", _("已派单")
+    ACCEPTED = "accepted", _("已签收")
+    IN_PROGRESS = "in_progress", _("办理中")
+    WAITING = "waiting", _("待职工补充")
+    ANSWERED = "answered", _("已答复")
+    CLOSED = "closed", _("已办结")
+    MERGED = "merged", _("已合并")
 
 
 OPEN_STATUSES = (Status.RECEIVED, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS, Status.WAITING,
@@ -50,9 +51,9 @@ OPEN_STATUSES = (Status.RECEIVED, Status.DISPATCHED, Status.ACCEPTED, Status.IN_
 
 
 class LimitUnit(models.TextChoices):
-    CLOCK_HOURS = "clock_hours", "小时（全天候）"
-    WORK_HOURS = "work_hours", "工作小时"
-    WORKDAYS = "workdays", "工作日"
+    CLOCK_HOURS = "clock_hours", _("小时（全天候）")
+    WORK_HOURS = "work_hours", _("工作小时")
+    WORKDAYS = "workdays", _("工作日")
 
 
 class Category(models.Model):
@@ -131,14 +132,14 @@ class AppealNumberCounter(models.Model):
         constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="appeal_counter_prefix_day")]
 
 
-CLOSE_OUTCOMES_LABELS = [("resolved", "已解决"), ("explained", "已解释说明"), ("unresolvable", "无法解决"),
-                         ("first_contact", "当场解答")]
+CLOSE_OUTCOMES_LABELS = [("resolved", _("已解决")), ("explained", _("已解释说明")), ("unresolvable", _("无法解决")),
+                         ("first_contact", _("当场解答"))]
 
 
 class RatingStatus(models.TextChoices):
-    PENDING = "pending", "待回访"
-    RATED = "rated", "已回访"
-    UNRATED = "unrated", "未评价"
+    PENDING = "pending", _("待回访")
+    RATED = "rated", _("已回访")
+    UNRATED = "unrated", _("未评价")
 
 
 class Appeal(models.Model):
@@ -222,10 +223,10 @@ class AppealEvent(models.Model):
 
 
 class MessageKind(models.TextChoices):
-    NOTE = "note", "内部备注"
-    TO_WORKER = "to_worker", "致职工"
-    FROM_WORKER = "from_worker", "职工留言"
-    CONTACT = "contact", "联系记录"
+    NOTE = "note", _("内部备注")
+    TO_WORKER = "to_worker", _("致职工")
+    FROM_WORKER = "from_worker", _("职工留言")
+    CONTACT = "contact", _("联系记录")
 
 
 class AppealMessage(models.Model):
@@ -261,8 +262,8 @@ class IdempotencyRecord(models.Model):
 
 
 class AssignMode(models.TextChoices):
-    ROUND_ROBIN = "round_robin", "轮流分配"
-    LEAST_LOADED = "least_loaded", "最少在办优先"
+    ROUND_ROBIN = "round_robin", _("轮流分配")
+    LEAST_LOADED = "least_loaded", _("最少在办优先")
 
 
 class DispatchRule(models.Model):
@@ -286,9 +287,9 @@ class UnitRotation(models.Model):
 
 
 class OutboxStatus(models.TextChoices):
-    PENDING = "pending", "待发送"
-    DELIVERED = "delivered", "已送达"
-    FAILED = "failed", "已放弃"
+    PENDING = "pending", _("待发送")
+    DELIVERED = "delivered", _("已送达")
+    FAILED = "failed", _("已放弃")
 
 
 class OutboxMessage(models.Model):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from zhijia.accounts.models import Role, User
 from zhijia.appeals.calendar import calendar_refresh
@@ -312,8 +312,10 @@ def _appeal_create(actor, *, idempotency, channel, category, urgency, text, work
     if idempotency:
         caller, key, digest = idempotency
         IdempotencyRecord.objects.create(caller=caller, key=key, body_hash=digest, appeal=appeal)
+    with translation.override(None):  # the note is stored and sent to 12345: Chinese, whatever the page's language
+        channel_label = appeal.get_channel_display()
     _event(appeal, action="receive", actor=actor, from_status="", at=received_at, union=receiving,
-           note=f"{appeal.get_channel_display()}受理")
+           note=f"{channel_label}受理")
     # Cases that arrive without an agent (app, 12345, mailbox) go straight to their handling unit.
     if target is not None:
         _dispatch_to(appeal, actor=None, target=target, mode=AssignMode.ROUND_ROBIN, note="主席信箱直达")

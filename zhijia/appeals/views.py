@@ -10,6 +10,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from zhijia.appeals import selectors, services
@@ -23,6 +25,21 @@ from zhijia.members.selectors import worker_for_user
 from zhijia.orgs.models import Level, Union
 from zhijia.orgs.selectors import require_staff, union_children
 
+# The flash after a staff action on an appeal ("已" + services.ACTION_LABELS[action] in Chinese).
+ACTION_DONE = {
+    "dispatch": gettext_lazy("已派单"), "accept": gettext_lazy("已签收"), "return": gettext_lazy("已退回"),
+    "wait": gettext_lazy("已等待职工补充"), "resume": gettext_lazy("已恢复办理"), "answer": gettext_lazy("已答复"),
+    "close": gettext_lazy("已办结"), "callback": gettext_lazy("已回访"), "reopen": gettext_lazy("已退回重办"),
+    "merge": gettext_lazy("已合并"),
+}
+# selectors.MEASURE_LABELS in the page's language.
+MEASURE_LABELS_I18N = {
+    "received": gettext_lazy("受理量"), "responded_in_time": gettext_lazy("按时响应"),
+    "not_responded_in_time": gettext_lazy("未按时响应"), "rated": gettext_lazy("已回访"),
+    "resolved": gettext_lazy("已解决"), "unresolved": gettext_lazy("未解决"), "satisfied": gettext_lazy("满意"),
+    "unsatisfied": gettext_lazy("不满意"), "unrated": gettext_lazy("未评价"),
+}
+
 
 def _date(value: str | None, field: str) -> dt.date | None:
     if not value:
@@ -30,7 +47,7 @@ def _date(value: str | None, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValidationFailed.field(field, "日期格式应为 YYYY-MM-DD")
+        raise ValidationFailed.field(field, _("日期格式应为 YYYY-MM-DD"))
 
 
 # --- staff: lists and detail -------------------------------------------------------------------------------------
@@ -68,8 +85,7 @@ def appeal_detail(request, appeal_id: int):
         "id_number": appeal.worker.id_number if show_pii else mask_id_number(appeal.worker.id_number),
         "calendar_warning": workcalendar.calendar_warning(appeal.resolve_by.astimezone(workcalendar.SHANGHAI).date()),
         "rule": services.dispatch_rule_match(category=appeal.category, region_code=appeal.region_code),
-        "message_kinds": [(MessageKind.CONTACT, "联系记录"), (MessageKind.TO_WORKER, "致职工"),
-                          (MessageKind.NOTE, "内部备注")],
+        "message_kinds": [(k, k.label) for k in (MessageKind.CONTACT, MessageKind.TO_WORKER, MessageKind.NOTE)],
     })
 
 
@@ -100,7 +116,7 @@ def appeal_act(request, appeal_id: int, action: str):
         return redirect("appeals:appeal_detail", appeal_id=appeal_id)
     try:
         calls[action]()
-        messages.success(request, f"已{services.ACTION_LABELS.get(action, '保存')}")
+        messages.success(request, ACTION_DONE.get(action, _("已保存")))
     except DomainError as exc:
         messages.error(request, exc.message)
     target = int(p["into"]) if action == "merge" and p.get("into", "").isdigit() else appeal_id
@@ -128,19 +144,19 @@ def intake(request):
             merge_into = form.get("merge_into", "")
             if merge_into.isdigit() and not result.replayed:
                 services.appeal_merge(request.user, appeal_id=appeal.pk, into_id=int(merge_into))
-                messages.success(request, f"{appeal.number} 已并入重复诉求")
+                messages.success(request, _("%(number)s 已并入重复诉求") % {"number": appeal.number})
                 return redirect(f"{reverse('appeals:intake')}?last={merge_into}")
             if form.get("finish") == "answer":
                 services.appeal_answer(request.user, appeal_id=appeal.pk, answer=form.get("answer", ""),
                                        close_now=True)
-                messages.success(request, f"{appeal.number} 已当场解答办结")
+                messages.success(request, _("%(number)s 已当场解答办结") % {"number": appeal.number})
             elif form.get("finish") == "dispatch" and not result.replayed:
                 union = form.get("union", "")
                 services.appeal_dispatch(request.user, appeal_id=appeal.pk,
                                          union_id=int(union) if union.isdigit() else None)
-                messages.success(request, f"{appeal.number} 已受理并派单")
+                messages.success(request, _("%(number)s 已受理并派单") % {"number": appeal.number})
             else:
-                messages.success(request, f"{appeal.number} 已受理")
+                messages.success(request, _("%(number)s 已受理") % {"number": appeal.number})
             return redirect(f"{reverse('appeals:intake')}?last={appeal.pk}")
         except DomainError as exc:
             error = exc
@@ -214,7 +230,7 @@ def rates_cases(request):
     summary = selectors.rates(user=request.user, union_id=union_id, period=period)
     return render(request, "appeals/rates_cases.html", {
         "page": Paginator(qs, 50).get_page(request.GET.get("page")), "s": summary, "period": period,
-        "measure": measure, "measure_label": selectors.MEASURE_LABELS.get(measure, measure),
+        "measure": measure, "measure_label": MEASURE_LABELS_I18N.get(measure, measure),
         "qs": f"union={summary['union']}&from={period.start}&to={period.end}&measure={measure}",
     })
 
@@ -228,15 +244,17 @@ def rates_export(request):
     summary = selectors.rates(user=request.user, union_id=union_id, period=period)
     ranking = selectors.rates_ranking(user=request.user, union_id=union_id, period=period)
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("三率")
-    head = ["单位", "受理量", "按时响应", "已回访", "已解决", "满意", "响应率", "解决率", "满意率"]
+    ws = wb.create_sheet(_("三率"))
+    head = [_("单位"), _("受理量"), _("按时响应"), _("已回访"), _("已解决"), _("满意"), _("响应率"), _("解决率"),
+            _("满意率")]
     ws.append(head)
-    for r in [{**summary, "union_name": f"{summary['union_name']}（合计）"}, *ranking]:
+    total = _("%(name)s（合计）") % {"name": summary["union_name"]}
+    for r in [{**summary, "union_name": total}, *ranking]:
         ws.append([r["union_name"], r["received"], r["responded_in_time"], r["rated"], r["resolved"], r["satisfied"],
                    r["response_rate"], r["resolution_rate"], r["satisfaction_rate"]])
-    cases = wb.create_sheet("诉求明细")
-    cases.append(["编号", "渠道", "类别", "紧急", "状态", "承办单位", "受理时间", "响应期限", "首次响应", "按时响应",
-                  "回访", "解决", "满意"])
+    cases = wb.create_sheet(_("诉求明细"))
+    cases.append([_("编号"), _("渠道"), _("类别"), _("紧急"), _("状态"), _("承办单位"), _("受理时间"), _("响应期限"),
+                  _("首次响应"), _("按时响应"), _("回访"), _("解决"), _("满意")])
     qs = selectors.rates_cases(user=request.user, union_id=union_id, period=period, measure="received")
     for a in qs.iterator(chunk_size=2000):
         cases.append([a.number, a.get_channel_display(), a.category.name, a.get_urgency_display(),
@@ -270,7 +288,7 @@ def rules(request):
                 handling_union_id=int(p.get("handling_union") or 0), assign_mode=p.get("assign_mode", ""),
                 priority=int(p.get("priority") or 0) if (p.get("priority") or "0").isdigit() else 0,
                 active=p.get("active", "1") == "1")
-            messages.success(request, "派单规则已保存")
+            messages.success(request, _("派单规则已保存"))
             return redirect("appeals:rules")
         except DomainError as exc:
             error = exc.message
@@ -289,7 +307,7 @@ def outbox(request):
     if request.method == "POST" and request.POST.get("retry", "").isdigit():
         try:
             services.outbox_retry(request.user, message_id=int(request.POST["retry"]))
-            messages.success(request, "已重新加入发送队列")
+            messages.success(request, _("已重新加入发送队列"))
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("appeals:outbox")
@@ -314,10 +332,10 @@ def calendar(request):
             services.calendar_year_save(request.user, year=year,
                                         holidays=days(request.POST.get("holidays", ""), "holidays"),
                                         workdays=days(request.POST.get("workdays", ""), "workdays"))
-            messages.success(request, f"{year}年节假日安排已保存")
+            messages.success(request, _("%(year)s年节假日安排已保存") % {"year": year})
             return redirect(f"{reverse('appeals:calendar')}?year={year}")
         except (DomainError, ValueError) as exc:
-            error = getattr(exc, "message", "年份不正确")
+            error = getattr(exc, "message", _("年份不正确"))
     from zhijia.appeals.models import CalendarDay
 
     entered = CalendarDay.objects.filter(day__year=year).order_by("day")
@@ -354,12 +372,12 @@ def worker_new(request):
     error = None
     form = request.POST if request.method == "POST" else {}
     if worker_for_user(request.user) is None:
-        error = "请先完成实名登记后再提交诉求"
+        error = _("请先完成实名登记后再提交诉求")
     elif request.method == "POST":
         try:
             union = form.get("mailbox_union", "")
             if mailbox and not union.isdigit():
-                raise ValidationFailed.field("mailbox_union", "请选择收信的工会")
+                raise ValidationFailed.field("mailbox_union", _("请选择收信的工会"))
             result = services.appeal_create(
                 request.user, channel=Channel.MAILBOX if mailbox else Channel.APP,
                 category=form.get("category", ""), urgency=form.get("urgency") or Urgency.NORMAL,
@@ -370,7 +388,7 @@ def worker_new(request):
                 try:
                     services.appeal_attachment_add(request.user, appeal_id=result.appeal.pk, upload=upload)
                 except DomainError as exc:
-                    messages.error(request, f"{upload.name}：{exc.message}")
+                    messages.error(request, _("%(file)s：%(error)s") % {"file": upload.name, "error": exc.message})
             return redirect("appeals:worker_detail", appeal_id=result.appeal.pk)
         except DomainError as exc:
             error = exc.message
@@ -393,14 +411,14 @@ def worker_detail(request, appeal_id: int):
             if p.get("do") == "rate":
                 services.appeal_callback(request.user, appeal_id=appeal.pk, resolved=p.get("resolved") == "1",
                                          satisfied=p.get("satisfied") == "1", comment=p.get("comment", ""))
-                messages.success(request, "感谢您的评价")
+                messages.success(request, _("感谢您的评价"))
             elif p.get("do") == "reopen":
                 services.appeal_reopen(request.user, appeal_id=appeal.pk, reason=p.get("reason", ""))
-                messages.success(request, "已退回重办，承办单位将重新办理")
+                messages.success(request, _("已退回重办，承办单位将重新办理"))
             elif p.get("do") == "message":
                 services.appeal_message_add(request.user, appeal_id=appeal.pk, kind=MessageKind.FROM_WORKER,
                                             text=p.get("text", ""))
-                messages.success(request, "留言已发送")
+                messages.success(request, _("留言已发送"))
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("appeals:worker_detail", appeal_id=appeal.pk)
@@ -429,10 +447,10 @@ def limits(request):
                     request.user, category=p.get("category") or None, urgency=p.get("urgency", ""),
                     respond_amount=int(p.get("respond_amount") or 0), respond_unit=p.get("respond_unit", ""),
                     resolve_amount=int(p.get("resolve_amount") or 0), resolve_unit=p.get("resolve_unit", ""))
-            messages.success(request, "已保存，对新受理的诉求生效")
+            messages.success(request, _("已保存，对新受理的诉求生效"))
             return redirect("appeals:limits")
         except ValueError:
-            error = "时间或数字格式不正确"
+            error = _("时间或数字格式不正确")
         except DomainError as exc:
             error = exc.message
     scope = require_staff(request.user)
