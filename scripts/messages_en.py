@@ -34,27 +34,104 @@ NAV = {
 }
 EN.update(NAV)
 
+# The pages of the union tree, the audit log, sign-in, errors and paging (zhijia/templates/, zhijia/orgs|core/*.py),
+# and the choice labels of orgs, audit and accounts (marked with gettext_noop, translated where they are shown).
+EN.update({
+    "职工之家": "Workers' Home", "仅限工会工作人员访问": "Union staff only", "无法完成": "Could not be done",
+    "返回": "Back", "上一页": "Previous", "下一页": "Next", "第 %(n)s / %(total)s 页": "Page %(n)s of %(total)s",
+    "会员编号 %(number)s": "Member no. %(number)s", "：": ": ",
+    # accounts.Role
+    "市总管理员": "City federation admin", "区总工作人员": "District federation staff",
+    "基层工会干部": "Grassroots union officer", "12351坐席": "12351 hotline agent", "评审专家": "Expert reviewer",
+    "职工": "Worker",
+    # audit.Action and the audit log
+    "新建": "Create", "修改": "Update", "移动": "Move", "删除": "Delete", "查看个人信息": "View personal data",
+    "导出": "Export", "登录失败": "Sign-in failed", "审批通过": "Approve", "驳回": "Reject", "导入": "Import",
+    "其他": "Other", "全部操作": "All actions", "筛选": "Filter", "时间": "Time", "操作人": "By", "操作": "Action",
+    "对象": "Object", "暂无记录": "No records yet",
+    # orgs: Level, Kind, Occupation, CommitteeRole
+    "全国": "National", "省级": "Provincial", "市级": "Municipal", "区县": "District", "街道": "Street",
+    "乡镇": "Township", "社区(村)": "Community (village)", "基层": "Grassroots",
+    "总工会": "Federation of trade unions",
+    "园区工会": "Park union", "区域(行业)工会": "Regional (industry) union",
+    "社区(村)工会": "Community (village) union",
+    "企业工会": "Enterprise union", "产业工会": "Industrial union", "快递员": "Courier",
+    "外卖配送员": "Food delivery rider", "网约车司机": "Ride-hailing driver", "货车司机": "Truck driver",
+    "主席": "Chair", "副主席": "Vice-chair", "委员": "Committee member",
+    # orgs pages and messages
+    "已新建 %(name)s": "Created %(name)s", "已将 %(name)s 连同下级移动": "Moved %(name)s with all unions below it",
+    "请填写建会日期（年-月-日）": "Enter the founding date (year-month-day)",
+    "任期应为整数年": "The term must be a whole number of years",
+    "建会日期格式不正确": "The founding date is not valid",
+    "已登记建会": "Founding recorded", "展开 %(name)s": "Expand %(name)s", "无下级组织": "No unions below",
+    "在「%(name)s」下新建工会": "New union under %(name)s", "名称": "Name", "层级": "Level", "类型": "Type",
+    "行业（区域行业工会）": "Industry (regional industry unions)",
+    "行政区划代码（6位或12位）": "Administrative division code (6 or 12 digits)",
+    "统一社会信用代码（企业工会）": "Unified social credit code (enterprise unions)", "地址": "Address",
+    "工会主席": "Union chair", "联系人": "Contact", "联系电话": "Contact phone",
+    "登记建会（首届委员会）": "Record the founding (first committee)", "建会日期": "Founded on",
+    "任期（年）": "Term (years)", "副主席（以顿号、分隔）": "Vice-chairs (separated by 、)",
+    "委员（以顿号、分隔）": "Committee members (separated by 、)", "说明": "Note", "登记": "Record",
+    "移动「%(name)s」（连同全部下级）": "Move %(name)s (with all unions below it)",
+    "新的上级工会编号": "ID of the new parent union",
+    "编号见组织架构或导出表。不能移到自身或其下级之下。":
+        "Find the ID in the union tree or the export. A union cannot move under itself or a union below it.",
+    "导出Excel": "Export to Excel", "行政区划代码": "Administrative division code",
+    "Y年n月j日": "M j, Y", "下级组织（含各级）": "Unions below (all levels)",
+    "%(on)s建会，首届委员会任期%(years)s年（至%(until)s）。":
+        "Founded on %(on)s; the first committee serves %(years)s years (until %(until)s).",
+    "建会": "Founding", "新建下级工会": "New union below", "移动到其他上级": "Move under another union",
+    "登记建会": "Record the founding", "直属下级（%(n)s）": "Directly below (%(n)s)", "区划代码": "Division code",
+    "按名称搜索工会": "Search unions by name", "搜索": "Search", "搜索结果（%(n)s）": "Search results (%(n)s)",
+    "没有找到": "Nothing found",
+})
+
+# The console home's counters (each app registers one in its AppConfig.ready, in Chinese; console_home.html
+# translates them). makemessages does not see them, so fill() appends any that the catalogue lacks.
+COUNTERS = {
+    "挑战赛参赛人数": "Challenge participants", "开放站点": "Open stations", "逾期整改": "Overdue fixes",
+    "普惠活动": "Benefit offers", "待确认心理危机预警": "Crisis alerts to confirm", "在办诉求": "Open appeals",
+    "创新工作室": "Innovation studios", "在档困难职工": "Hardship files open",
+    "待审互助理赔": "Mutual aid claims to review",
+    "待审核入会申请": "Join applications to review", "待复核投票": "Votes to re-check",
+    "志愿服务人次": "Volunteer attendances", "技能大赛报名人数": "Skill contest entries",
+}
+EN.update(COUNTERS)
+
+
+def _entry(block: str) -> str:
+    """One catalogue entry with its English from EN: the msgstr set, a fuzzy guess of makemessages dropped.
+    A long msgid that makemessages wrapped over several lines is read whole."""
+    match = re.search(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"(?:\n|$))+)', block, flags=re.M)
+    msgid = "".join(re.findall(r'^"(.*)"$', match.group(1), flags=re.M)) if match else ""
+    if msgid not in EN:
+        return block
+    lines = [ln for ln in block[:match.start()].split("\n") if not ln.startswith("#|")]
+    lines = [ln.replace("#, fuzzy, ", "#, ") for ln in lines if ln != "#, fuzzy"]
+    tail = block[match.end():]
+    newline = "\n" if match.group(0).endswith("\n") else ""
+    return "\n".join(lines) + f'msgid "{msgid}"\nmsgstr "{EN[msgid]}"' + newline + tail
+
 
 def fill(path: Path) -> int:
-    text = path.read_text(encoding="utf-8")
-    count = 0
-
-    def sub(match: re.Match) -> str:
-        nonlocal count
-        msgid = match.group(1)
-        if msgid in EN:
-            count += 1
-            return f'msgid "{msgid}"\nmsgstr "{EN[msgid]}"'
-        return match.group(0)
-
-    text = re.sub(r'msgid "(.+)"\nmsgstr ""', sub, text)
-    text = text.replace("#, fuzzy\n", "", 1)
+    text = path.read_text(encoding="utf-8").replace("#, fuzzy\n", "", 1)  # the header's
+    # The labels appended below are not in the sources, so makemessages marks them obsolete (#~) on each run:
+    # drop those, or msgfmt finds them defined twice.
+    appended = NAV | COUNTERS
+    blocks = [b for b in text.split("\n\n")
+              if not (b.startswith("#~ msgid") and re.match(r'#~ msgid "(.*)"', b).group(1) in appended)]
+    filled = [_entry(b) for b in blocks]
+    count = sum(a != b for a, b in zip(blocks, filled, strict=True))
+    text = "\n\n".join(filled)
     present = set(re.findall(r'^msgid "(.+)"$', text, flags=re.M))
-    missing = [k for k in NAV if k not in present]
-    if missing:
-        text = text.rstrip("\n") + "\n" + "".join(
-            f'\n#. navigation label (zhijia/*/apps.py)\nmsgid "{k}"\nmsgstr "{NAV[k]}"\n' for k in missing)
-        count += len(missing)
+    for labels, comment in ((NAV, "navigation label (zhijia/*/apps.py)"),
+                            (COUNTERS, "console home counter (register_counter in zhijia/*/apps.py)")):
+        missing = [k for k in labels if k not in present]
+        if missing:
+            text = text.rstrip("\n") + "\n" + "".join(
+                f'\n#. {comment}\nmsgid "{k}"\nmsgstr "{labels[k]}"\n' for k in missing)
+            count += len(missing)
+            present.update(missing)
     path.write_text(text, encoding="utf-8")
     return count
 

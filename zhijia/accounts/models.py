@@ -5,15 +5,16 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 
 class Role(models.TextChoices):
-    MUNICIPAL_ADMIN = "municipal_admin", "市总管理员"
-    DISTRICT_STAFF = "district_staff", "区总工作人员"
-    GRASSROOTS_STAFF = "grassroots_staff", "基层工会干部"
-    HOTLINE_AGENT = "hotline_agent", "12351坐席"
-    REVIEWER = "reviewer", "评审专家"
-    WORKER = "worker", "职工"
+    MUNICIPAL_ADMIN = "municipal_admin", gettext_noop("市总管理员")
+    DISTRICT_STAFF = "district_staff", gettext_noop("区总工作人员")
+    GRASSROOTS_STAFF = "grassroots_staff", gettext_noop("基层工会干部")
+    HOTLINE_AGENT = "hotline_agent", gettext_noop("12351坐席")
+    REVIEWER = "reviewer", gettext_noop("评审专家")
+    WORKER = "worker", gettext_noop("职工")
 
 
 STAFF_ROLES = (Role.MUNICIPAL_ADMIN, Role.DISTRICT_STAFF, Role.GRASSROOTS_STAFF, Role.HOTLINE_AGENT, Role.REVIEWER)

@@ -1,21 +1,22 @@
 """The audit log: append-only. Rows are never updated or deleted (a trigger enforces it on PostgreSQL)."""
 
 from django.db import models
+from django.utils.translation import gettext_noop
 
 
 class Action(models.TextChoices):
-    CREATE = "create", "新建"
-    UPDATE = "update", "修改"
-    MOVE = "move", "移动"
-    DELETE = "delete", "删除"
-    VIEW_PII = "view_pii", "查看个人信息"
-    EXPORT = "export", "导出"
-    LOGIN = "login", "登录"
-    LOGIN_FAILED = "login_failed", "登录失败"
-    APPROVE = "approve", "审批通过"
-    REJECT = "reject", "驳回"
-    IMPORT = "import", "导入"
-    OTHER = "other", "其他"
+    CREATE = "create", gettext_noop("新建")
+    UPDATE = "update", gettext_noop("修改")
+    MOVE = "move", gettext_noop("移动")
+    DELETE = "delete", gettext_noop("删除")
+    VIEW_PII = "view_pii", gettext_noop("查看个人信息")
+    EXPORT = "export", gettext_noop("导出")
+    LOGIN = "login", gettext_noop("登录")
+    LOGIN_FAILED = "login_failed", gettext_noop("登录失败")
+    APPROVE = "approve", gettext_noop("审批通过")
+    REJECT = "reject", gettext_noop("驳回")
+    IMPORT = "import", gettext_noop("导入")
+    OTHER = "other", gettext_noop("其他")
 
 
 class AuditEvent(models.Model):

@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from zhijia.core.errors import DomainError
 
@@ -16,7 +17,7 @@ def staff_page(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), "/accounts/login/")
         if not getattr(request.user, "is_union_staff", False):
-            return render(request, "core/error.html", {"message": "仅限工会工作人员访问"}, status=403)
+            return render(request, "core/error.html", {"message": _("仅限工会工作人员访问")}, status=403)
         try:
             return view(request, *args, **kwargs)
         except DomainError as exc:

@@ -17,16 +17,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_noop
 
 
 class Stage(models.TextChoices):
-    NOMINATION = "nomination", "推荐提名"
-    MATERIAL_REVIEW = "material_review", "资料审核"
-    PUBLIC_VOTE = "public_vote", "网络投票"
-    EXPERT_REVIEW = "expert_review", "专家评审"
-    SHORTLIST = "shortlist", "确定入选名单"
-    PUBLIC_NOTICE = "public_notice", "公示"
-    FINAL = "final", "正式发布"
+    NOMINATION = "nomination", gettext_noop("推荐提名")
+    MATERIAL_REVIEW = "material_review", gettext_noop("资料审核")
+    PUBLIC_VOTE = "public_vote", gettext_noop("网络投票")
+    EXPERT_REVIEW = "expert_review", gettext_noop("专家评审")
+    SHORTLIST = "shortlist", gettext_noop("确定入选名单")
+    PUBLIC_NOTICE = "public_notice", gettext_noop("公示")
+    FINAL = "final", gettext_noop("正式发布")
 
 
 STAGE_ORDER = [s.value for s in Stage]
@@ -96,17 +97,17 @@ class Selection(models.Model):
 
 
 class CandidateStatus(models.TextChoices):
-    PENDING_ENDORSEMENT = "pending_endorsement", "待工会推荐"
-    NOMINATED = "nominated", "已推荐"
-    PASSED = "passed", "审核通过"
-    REJECTED = "rejected", "审核未通过"
-    DISQUALIFIED = "disqualified", "取消资格"
+    PENDING_ENDORSEMENT = "pending_endorsement", gettext_noop("待工会推荐")
+    NOMINATED = "nominated", gettext_noop("已推荐")
+    PASSED = "passed", gettext_noop("审核通过")
+    REJECTED = "rejected", gettext_noop("审核未通过")
+    DISQUALIFIED = "disqualified", gettext_noop("取消资格")
 
 
 class Outcome(models.TextChoices):
     NONE = "", "—"
-    NAMED = "named", "入选"
-    TOP = "top", "十佳"
+    NAMED = "named", gettext_noop("入选")
+    TOP = "top", gettext_noop("十佳")
 
 
 class Candidate(models.Model):
@@ -164,9 +165,9 @@ class MaterialReview(models.Model):
 
 
 class VoteStatus(models.TextChoices):
-    COUNTED = "counted", "有效"
-    QUARANTINED = "quarantined", "待复核"
-    REJECTED = "rejected", "复核无效"
+    COUNTED = "counted", gettext_noop("有效")
+    QUARANTINED = "quarantined", gettext_noop("待复核")
+    REJECTED = "rejected", gettext_noop("复核无效")
 
 
 class Vote(models.Model):
@@ -272,9 +273,9 @@ class Score(models.Model):
 
 
 class ObjectionStatus(models.TextChoices):
-    OPEN = "open", "待处理"
-    UPHELD = "upheld", "成立（取消入选）"
-    DISMISSED = "dismissed", "不成立"
+    OPEN = "open", gettext_noop("待处理")
+    UPHELD = "upheld", gettext_noop("成立（取消入选）")
+    DISMISSED = "dismissed", gettext_noop("不成立")
 
 
 class Objection(models.Model):
@@ -299,15 +300,15 @@ class Objection(models.Model):
 
 
 class HonourKind(models.TextChoices):
-    MODEL_WORKER = "model_worker", "劳动模范"
-    ADVANCED_WORKER = "advanced_worker", "先进工作者"
-    TITLE = "title", "荣誉称号"
+    MODEL_WORKER = "model_worker", gettext_noop("劳动模范")
+    ADVANCED_WORKER = "advanced_worker", gettext_noop("先进工作者")
+    TITLE = "title", gettext_noop("荣誉称号")
 
 
 class HonourLevel(models.TextChoices):
-    NATIONAL = "national", "全国"
-    MUNICIPAL = "municipal", "市级"
-    DISTRICT = "district", "区级"
+    NATIONAL = "national", gettext_noop("全国")
+    MUNICIPAL = "municipal", gettext_noop("市级")
+    DISTRICT = "district", gettext_noop("区级")
 
 
 class Honour(models.Model):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from zhijia.core.errors import NotFound
 from zhijia.honors import live
@@ -206,7 +207,8 @@ def compute_ranking(selection: Selection) -> list[Row]:
     return rank_rows(rows, vote_weight=selection.vote_weight, expert_weight=selection.expert_weight)
 
 
-TIE_BREAK = "综合得分相同时，依次比较专家评分、有效票数、推荐时间（早者在前）"
+# Marked for translation only: the API answers in Chinese, the results page translates it.
+TIE_BREAK = gettext_noop("综合得分相同时，依次比较专家评分、有效票数、推荐时间（早者在前）")
 
 
 def selection_results(*, user, selection_id: int) -> dict:

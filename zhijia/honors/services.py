@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from zhijia.accounts.models import Role
 from zhijia.audit.models import Action
@@ -454,9 +455,12 @@ def _fraud_signals(*, selection: Selection, candidate: Candidate, worker_id: int
     return signals
 
 
-SIGNAL_LABELS = {"network_burst": "同一网段短时集中投票", "shared_device": "同一设备多个账号投票",
-                 "new_account": "新注册账号", "lockstep": "同一秒内集中投给同一候选人",
-                 "clockwork": "每天同一时刻投票（疑似脚本）"}
+# Marked for translation only (gettext_noop keeps the Chinese here; the console page translates them).
+SIGNAL_LABELS = {"network_burst": gettext_noop("同一网段短时集中投票"),
+                 "shared_device": gettext_noop("同一设备多个账号投票"),
+                 "new_account": gettext_noop("新注册账号"),
+                 "lockstep": gettext_noop("同一秒内集中投给同一候选人"),
+                 "clockwork": gettext_noop("每天同一时刻投票（疑似脚本）")}
 
 # One statement takes a vote from the member's allowance for the day, or takes nothing. Under concurrent votes of
 # one member PostgreSQL serialises the upserts on the counter row and re-checks `used < day_limit` against the latest

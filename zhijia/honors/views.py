@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import get_current_timezone, make_aware
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhijia.core.errors import DomainError
@@ -48,7 +49,7 @@ def console(request):
     scope = require_staff(request.user)
     if request.method == "POST":
         selection = call_with_message(
-            request, services.selection_create, "评选已创建",
+            request, services.selection_create, _("评选已创建"),
             title=request.POST.get("title", ""), votes_per_day=_int(request.POST.get("votes_per_day"), 0),
             vote_starts_at=_when(request.POST.get("vote_starts_at")),
             vote_ends_at=_when(request.POST.get("vote_ends_at")),
@@ -66,7 +67,7 @@ def _detail_context(request, selection_id: int) -> dict:
     return {"selection": selection, "organiser": selectors.is_organiser(request.user, selection),
             "counts": selectors.stage_counts(selection), "Stage": Stage,
             "is_expert": selection.experts.filter(user=request.user).exists(),
-            "next_label": Stage(selection.next_stage).label if selection.next_stage else ""}
+            "next_label": _(Stage(selection.next_stage).label) if selection.next_stage else ""}
 
 
 @staff_page
@@ -76,14 +77,14 @@ def console_detail(request, selection_id: int):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "advance":
-            call_with_message(request, services.selection_advance, "已进入下一环节", selection_id=selection.pk)
+            call_with_message(request, services.selection_advance, _("已进入下一环节"), selection_id=selection.pk)
         elif action == "nominate":
-            call_with_message(request, services.candidate_nominate, "已推荐候选人", selection_id=selection.pk,
+            call_with_message(request, services.candidate_nominate, _("已推荐候选人"), selection_id=selection.pk,
                               name=request.POST.get("name", ""), union_id=_int(request.POST.get("union"), 0),
                               story=request.POST.get("story", ""), employer=request.POST.get("employer", ""),
                               photo_url=request.POST.get("photo_url", ""))
         elif action == "endorse":
-            call_with_message(request, services.candidate_endorse, "已推荐",
+            call_with_message(request, services.candidate_endorse, _("已推荐"),
                               candidate_id=_int(request.POST.get("candidate"), 0))
         return redirect("honors:console_detail", selection.pk)
     status = request.GET.get("status") or None
@@ -105,7 +106,7 @@ def console_review(request, selection_id: int):
     selection = ctx["selection"]
     if request.method == "POST":
         checks = {item: f"check-{i}" in request.POST for i, item in enumerate(selection.checklist)}
-        call_with_message(request, services.candidate_review, "审核结果已保存",
+        call_with_message(request, services.candidate_review, _("审核结果已保存"),
                           candidate_id=_int(request.POST.get("candidate"), 0), checks=checks,
                           reason=request.POST.get("reason", ""))
         return redirect("honors:console_review", selection.pk)
@@ -124,13 +125,13 @@ def console_quarantine(request, selection_id: int):
     if request.method == "POST":
         accept = request.POST.get("decision") == "accept"
         ids = [v for v in (_int(x) for x in request.POST.getlist("votes")) if v]
-        call_with_message(request, services.votes_review, "已计为有效票" if accept else "已判定为无效票",
+        call_with_message(request, services.votes_review, _("已计为有效票") if accept else _("已判定为无效票"),
                           selection_id=selection.pk, vote_ids=ids, accept=accept, note=request.POST.get("note", ""))
         return redirect("honors:console_quarantine", selection.pk)
     votes = selectors.quarantine_list(user=request.user, selection=selection)
     page = Paginator(votes, 100).get_page(request.GET.get("page"))
     for v in page:
-        v.signal_labels = [SIGNAL_LABELS.get(s, s) for s in v.signals]
+        v.signal_labels = [_(SIGNAL_LABELS[s]) if s in SIGNAL_LABELS else s for s in v.signals]
     return render(request, "honors/console_quarantine.html", ctx | {"page": page})
 
 
@@ -141,7 +142,7 @@ def console_scoring(request, selection_id: int):
     candidate_id = _int(request.GET.get("candidate") or request.POST.get("candidate"))
     if request.method == "POST":
         if request.POST.get("action") == "conflict":
-            call_with_message(request, services.conflict_declare, "已声明回避", candidate_id=candidate_id or 0,
+            call_with_message(request, services.conflict_declare, _("已声明回避"), candidate_id=candidate_id or 0,
                               reason=request.POST.get("reason", ""))
             return redirect("honors:console_scoring", selection.pk)
         sheet = selectors.expert_sheet(user=request.user, selection=selection)
@@ -152,7 +153,7 @@ def console_scoring(request, selection_id: int):
             field = next(iter(exc.fields), "")
             messages.error(request, f"{exc.message}" + (f"（{field}）" if field and field not in exc.message else ""))
             return redirect(f"{request.path}?candidate={candidate_id}")
-        messages.success(request, "评分已保存")
+        messages.success(request, _("评分已保存"))
         following = next((c for c in sheet["candidates"] if c.pk != candidate_id and c.pk not in sheet["recused"]
                           and len(sheet["mine"].get(c.pk, {})) < len(sheet["criteria"])), None)
         return redirect(f"{request.path}?candidate={following.pk}" if following else request.path)
@@ -174,6 +175,7 @@ def console_scoring(request, selection_id: int):
 def console_results(request, selection_id: int):
     ctx = _detail_context(request, selection_id)
     results = selectors.selection_results(user=request.user, selection_id=selection_id)
+    results = results | {"tie_break": _(results["tie_break"])}
     return render(request, "honors/console_results.html", ctx | {"results": results,
                                                                  "items": results["items"][:200]})
 
@@ -183,7 +185,7 @@ def console_notice(request, selection_id: int):
     ctx = _detail_context(request, selection_id)
     selection = ctx["selection"]
     if request.method == "POST":
-        call_with_message(request, services.objection_resolve, "异议已处理",
+        call_with_message(request, services.objection_resolve, _("异议已处理"),
                           objection_id=_int(request.POST.get("objection"), 0),
                           upheld=request.POST.get("upheld") == "1", resolution=request.POST.get("resolution", ""))
         return redirect("honors:console_notice", selection.pk)
@@ -196,7 +198,7 @@ def console_notice(request, selection_id: int):
 def console_honours(request):
     scope = require_staff(request.user)
     if request.method == "POST":
-        call_with_message(request, services.honour_record, "荣誉已登记",
+        call_with_message(request, services.honour_record, _("荣誉已登记"),
                           worker_id=_int(request.POST.get("worker"), 0), kind=request.POST.get("kind", ""),
                           title=request.POST.get("title", ""), level=request.POST.get("level", ""),
                           year=_int(request.POST.get("year"), 0), note=request.POST.get("note", ""))
@@ -222,7 +224,7 @@ def worker_list(request):
 def worker_selection(request, selection_id: int):
     selection = next((s for s in selectors.voting_selections(user=request.user) if s.pk == selection_id), None)
     if selection is None:
-        return render(request, "core/error.html", {"message": "该评选不在投票阶段", "worker": True}, status=404)
+        return render(request, "core/error.html", {"message": _("该评选不在投票阶段"), "worker": True}, status=404)
     q = request.GET.get("q") or None
     page = Paginator(selectors.public_candidates(selection=selection, q=q), 30).get_page(request.GET.get("page"))
     live = selectors.live_totals(selection.pk, [c.pk for c in page])
@@ -252,7 +254,7 @@ def worker_vote(request, candidate_id: int):
     try:
         vote, left = services.vote_cast(request.user, candidate_id=candidate.pk, ip=client_ip(request),
                                         device_id=request.headers.get("X-Device-Id", ""))
-        message = ("投票成功" if vote.status == "counted" else "已收到，该票需人工复核后计入")
+        message = (_("投票成功") if vote.status == "counted" else _("已收到，该票需人工复核后计入"))
     except DomainError as exc:
         ok, message = False, exc.message
         left = selectors.votes_left_today(user=request.user, selection=candidate.selection)
@@ -269,7 +271,7 @@ def worker_notice(request, selection_id: int):
     """The public notice (公示) as anyone sees it: the list, and an objection form while the notice runs."""
     selection = selectors.notice_selection(selection_id=selection_id)
     if request.method == "POST":
-        call_with_message(request, services.objection_raise, "异议已提交，工会将核查处理",
+        call_with_message(request, services.objection_raise, _("异议已提交，工会将核查处理"),
                           candidate_id=_int(request.POST.get("candidate"), 0), text=request.POST.get("text", ""),
                           contact=request.POST.get("contact", ""))
         return redirect("honors:worker_notice", selection.pk)

@@ -7,6 +7,7 @@ stay one query at any depth and size. `union_move` (services) rewrites the paths
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 from pypinyin import Style, lazy_pinyin
 
 
@@ -18,33 +19,33 @@ def name_pinyin(name: str) -> str:
 
 
 class Level(models.TextChoices):
-    NATIONAL = "national", "全国"
-    PROVINCIAL = "provincial", "省级"
-    MUNICIPAL = "municipal", "市级"
-    DISTRICT = "district", "区县"
-    STREET = "street", "街道"
-    TOWNSHIP = "township", "乡镇"
-    COMMUNITY = "community", "社区(村)"
-    GRASSROOTS = "grassroots", "基层"
+    NATIONAL = "national", gettext_noop("全国")
+    PROVINCIAL = "provincial", gettext_noop("省级")
+    MUNICIPAL = "municipal", gettext_noop("市级")
+    DISTRICT = "district", gettext_noop("区县")
+    STREET = "street", gettext_noop("街道")
+    TOWNSHIP = "township", gettext_noop("乡镇")
+    COMMUNITY = "community", gettext_noop("社区(村)")
+    GRASSROOTS = "grassroots", gettext_noop("基层")
 
 
 class Kind(models.TextChoices):
-    FEDERATION = "federation", "总工会"
-    PARK = "park", "园区工会"
-    REGIONAL_INDUSTRY = "regional_industry", "区域(行业)工会"
-    COMMUNITY = "community", "社区(村)工会"
-    ENTERPRISE = "enterprise", "企业工会"
-    INDUSTRIAL = "industrial", "产业工会"
+    FEDERATION = "federation", gettext_noop("总工会")
+    PARK = "park", gettext_noop("园区工会")
+    REGIONAL_INDUSTRY = "regional_industry", gettext_noop("区域(行业)工会")
+    COMMUNITY = "community", gettext_noop("社区(村)工会")
+    ENTERPRISE = "enterprise", gettext_noop("企业工会")
+    INDUSTRIAL = "industrial", gettext_noop("产业工会")
 
 
 class Occupation(models.TextChoices):
     """What a worker does; the new-form (gig) kinds first. Used by members and by regional-industry unions."""
 
-    COURIER = "courier", "快递员"
-    DELIVERY_RIDER = "delivery_rider", "外卖配送员"
-    RIDE_HAILING_DRIVER = "ride_hailing_driver", "网约车司机"
-    TRUCK_DRIVER = "truck_driver", "货车司机"
-    OTHER = "other", "其他"
+    COURIER = "courier", gettext_noop("快递员")
+    DELIVERY_RIDER = "delivery_rider", gettext_noop("外卖配送员")
+    RIDE_HAILING_DRIVER = "ride_hailing_driver", gettext_noop("网约车司机")
+    TRUCK_DRIVER = "truck_driver", gettext_noop("货车司机")
+    OTHER = "other", gettext_noop("其他")
 
 
 GIG_OCCUPATIONS = (
@@ -117,9 +118,9 @@ class Union(models.Model):
 
 
 class CommitteeRole(models.TextChoices):
-    CHAIR = "chair", "主席"
-    VICE_CHAIR = "vice_chair", "副主席"
-    MEMBER = "member", "委员"
+    CHAIR = "chair", gettext_noop("主席")
+    VICE_CHAIR = "vice_chair", gettext_noop("副主席")
+    MEMBER = "member", gettext_noop("委员")
 
 
 class Founding(models.Model):

@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhijia.audit.models import Action
@@ -75,7 +76,7 @@ def union_create_view(request, union_id: int):
             contact_name=data.get("contact_name", ""), contact_phone=data.get("contact_phone", ""))
     except DomainError as exc:
         return _form_error(request, "orgs/_create_form.html", {"union": parent, **_choices()}, exc)
-    messages.success(request, f"已新建 {union.name}")
+    messages.success(request, _("已新建 %(name)s") % {"name": union.name})
     return _hx_redirect(request, reverse("orgs:union_detail", args=[union.pk]))
 
 
@@ -88,7 +89,7 @@ def union_move_view(request, union_id: int):
         services.union_move(actor=request.user, union_id=union.pk, new_parent_id=new_parent)
     except DomainError as exc:
         return _form_error(request, "orgs/_move_form.html", {"union": union}, exc)
-    messages.success(request, f"已将 {union.name} 连同下级移动")
+    messages.success(request, _("已将 %(name)s 连同下级移动") % {"name": union.name})
     return _hx_redirect(request, reverse("orgs:union_detail", args=[union.pk]))
 
 
@@ -100,19 +101,19 @@ def founding_record_view(request, union_id: int):
     try:
         founded_on = parse_date(data.get("founded_on", "") or "")
         if founded_on is None:
-            raise ValidationFailed.field("founded_on", "请填写建会日期（年-月-日）")
+            raise ValidationFailed.field("founded_on", _("请填写建会日期（年-月-日）"))
         term = data.get("term_years", "5")
         if not term.isdigit():
-            raise ValidationFailed.field("term_years", "任期应为整数年")
+            raise ValidationFailed.field("term_years", _("任期应为整数年"))
         services.founding_record(
             actor=request.user, union_id=union.pk, founded_on=founded_on, term_years=int(term),
             chair=data.get("chair", ""), vice_chairs=data.get("vice_chairs", "").split("、"),
             members=data.get("members", "").split("、"), note=data.get("note", ""))
     except (DomainError, ValueError) as exc:
         if not isinstance(exc, DomainError):
-            exc = ValidationFailed.field("founded_on", "建会日期格式不正确")
+            exc = ValidationFailed.field("founded_on", _("建会日期格式不正确"))
         return _form_error(request, "orgs/_founding_form.html", {"union": union}, exc)
-    messages.success(request, "已登记建会")
+    messages.success(request, _("已登记建会"))
     return _hx_redirect(request, reverse("orgs:union_detail", args=[union.pk]))
 
 
