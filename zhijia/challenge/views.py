@@ -9,6 +9,8 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from zhijia.challenge import selectors, services
@@ -17,24 +19,32 @@ from zhijia.core.errors import DomainError, ValidationFailed
 from zhijia.core.views_support import call_with_message, staff_page, worker_page
 from zhijia.orgs.selectors import require_staff
 
+# The models' choice labels stay Chinese in models.py: services write them into ledger notes and error messages.
+# The pages translate them ({% translate r.get_kind_display %}); listed here so that makemessages sees them.
+CHOICE_LABELS = (
+    gettext_noop("进行中"), gettext_noop("已结束"),
+    gettext_noop("健步走"), gettext_noop("跑步"), gettext_noop("骑行"), gettext_noop("健身操/力量"),
+    gettext_noop("球类"), gettext_noop("冰雪运动"), gettext_noop("步"), gettext_noop("分钟"),
+)
+
 
 def _int(raw, field: str, *, required: bool = True) -> int | None:
     raw = (raw or "").strip()
     if not raw:
         if required:
-            raise ValidationFailed.field(field, "请填写数字")
+            raise ValidationFailed.field(field, _("请填写数字"))
         return None
     try:
         return int(raw)
     except ValueError:
-        raise ValidationFailed.field(field, "请填写整数") from None
+        raise ValidationFailed.field(field, _("请填写整数")) from None
 
 
 def _date(raw, field: str) -> dt.date:
     try:
         return dt.date.fromisoformat((raw or "").strip())
     except ValueError:
-        raise ValidationFailed.field(field, "日期格式应为 年-月-日") from None
+        raise ValidationFailed.field(field, _("日期格式应为 年-月-日")) from None
 
 
 # --- Worker pages ------------------------------------------------------------------------------------------------
@@ -52,7 +62,7 @@ def worker_home(request):
 @worker_page
 @require_POST
 def join(request, challenge_id: int):
-    call_with_message(request, services.challenge_join, "报名成功，开始打卡吧", challenge_id=challenge_id)
+    call_with_message(request, services.challenge_join, _("报名成功，开始打卡吧"), challenge_id=challenge_id)
     return redirect("challenge:worker_challenge", challenge_id=challenge_id)
 
 
@@ -82,7 +92,7 @@ def log_exercise(request, challenge_id: int):
         try:
             distance = Decimal(raw_distance) if raw_distance else None
         except InvalidOperation:
-            raise ValidationFailed.field("distance_km", "距离应为数字") from None
+            raise ValidationFailed.field("distance_km", _("距离应为数字")) from None
         steps_kind = rule is not None and rule.unit == Unit.STEPS
         entry = services.exercise_log(
             request.user, challenge_id=challenge_id, date=_date(request.POST.get("date"), "date"), kind=kind,
@@ -92,12 +102,13 @@ def log_exercise(request, challenge_id: int):
         messages.error(request, exc.message)
     else:
         if entry.status == EntryStatus.FLAGGED:
-            messages.warning(request, "已记录，待工作人员审核后计分：" + "；".join(entry.flag_reasons))
+            messages.warning(request, _("已记录，待工作人员审核后计分：%(reasons)s")
+                             % {"reasons": "；".join(entry.flag_reasons)})
         elif entry.points_awarded < entry.points_claimed:
-            messages.success(request, f"打卡成功，获得{entry.points_awarded}贡献值（已达当日上限，"
-                                      f"超出的{entry.points_claimed - entry.points_awarded}不计）")
+            messages.success(request, _("打卡成功，获得%(points)s贡献值（已达当日上限，超出的%(over)s不计）") % {
+                "points": entry.points_awarded, "over": entry.points_claimed - entry.points_awarded})
         else:
-            messages.success(request, f"打卡成功，获得{entry.points_awarded}贡献值")
+            messages.success(request, _("打卡成功，获得%(points)s贡献值") % {"points": entry.points_awarded})
     return redirect("challenge:worker_challenge", challenge_id=challenge_id)
 
 
@@ -111,8 +122,9 @@ def quiz(request, challenge_id: int):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            text = (f"回答正确，+{answer.points_awarded}贡献值" if answer.correct and answer.points_awarded
-                    else "回答正确（今日答题贡献值已达上限）" if answer.correct else "回答错误")
+            text = (_("回答正确，+%(points)s贡献值") % {"points": answer.points_awarded}
+                    if answer.correct and answer.points_awarded
+                    else _("回答正确（今日答题贡献值已达上限）") if answer.correct else _("回答错误"))
             (messages.success if answer.correct else messages.warning)(request, text)
         return redirect("challenge:quiz", challenge_id=challenge_id)
     participant, _day, questions = services.quiz_draw(request.user, challenge_id=challenge_id)
@@ -158,7 +170,7 @@ def console(request):
         except ValidationFailed as exc:
             messages.error(request, exc.message)
             return redirect("challenge:console")
-        messages.success(request, "挑战赛已创建（默认计分规则），请添加题库题目")
+        messages.success(request, _("挑战赛已创建（默认计分规则），请添加题库题目"))
         return redirect("challenge:console_challenge", challenge_id=challenge.pk)
     today = timezone.localdate()
     return render(request, "challenge/console.html", {
@@ -186,7 +198,8 @@ def console_challenge(request, challenge_id: int):
 @require_POST
 def console_review(request, challenge_id: int, entry_id: int):
     decision = request.POST.get("decision", "")
-    call_with_message(request, services.entry_review, "已通过，已按当日上限计分" if decision == "approve" else "已驳回",
+    ok = _("已通过，已按当日上限计分") if decision == "approve" else _("已驳回")
+    call_with_message(request, services.entry_review, ok,
                       entry_id=entry_id, decision=decision, note=request.POST.get("note", ""))
     return redirect("challenge:console_challenge", challenge_id=challenge_id)
 
@@ -200,7 +213,7 @@ def console_question(request, challenge_id: int):
     except ValidationFailed as exc:
         messages.error(request, exc.message)
     else:
-        call_with_message(request, services.quiz_question_add, "题目已加入题库", challenge_id=challenge_id,
+        call_with_message(request, services.quiz_question_add, _("题目已加入题库"), challenge_id=challenge_id,
                           text=request.POST.get("text", ""), choices=choices, answer=answer,
                           explanation=request.POST.get("explanation", ""))
     return redirect("challenge:console_challenge", challenge_id=challenge_id)
@@ -209,8 +222,8 @@ def console_question(request, challenge_id: int):
 @staff_page
 @require_POST
 def console_close(request, challenge_id: int):
-    prizes = call_with_message(request, services.challenge_close, "挑战赛已结束，奖品已颁发",
+    prizes = call_with_message(request, services.challenge_close, _("挑战赛已结束，奖品已颁发"),
                                challenge_id=challenge_id)
     if prizes is not None:
-        messages.info(request, f"共{len(prizes)}人获奖")
+        messages.info(request, _("共%(n)s人获奖") % {"n": len(prizes)})
     return redirect("challenge:console_challenge", challenge_id=challenge_id)

@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import get_current_timezone, make_aware
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from zhijia.accounts.models import User
@@ -21,6 +23,17 @@ from zhijia.core.identity import mask_name
 from zhijia.core.views_support import call_with_message, staff_page, worker_page
 from zhijia.members.models import Membership
 from zhijia.orgs.selectors import require_staff, scoped
+
+# The models' choice labels stay Chinese in models.py: audit entries keep str(round) and the question import matches
+# the kind labels. The pages translate them ({% translate r.get_stage_display %}); listed here for makemessages
+# ("%%" as the translate tag looks a value up with its "%" doubled).
+CHOICE_LABELS = (
+    pgettext_lazy("contest kind", "技能大赛"), pgettext_lazy("contest kind", "劳动竞赛"),
+    gettext_noop("初赛"), gettext_noop("复赛"), gettext_noop("决赛"),
+    gettext_noop("前N名"), gettext_noop("前X%%"), gettext_noop("达到分数线"),
+    gettext_noop("进行中"), gettext_noop("已公布成绩"), gettext_noop("已晋级"),
+    gettext_noop("单选题"), gettext_noop("多选题"), gettext_noop("判断题"),
+)
 
 
 def _when(raw: str | None):
@@ -45,10 +58,10 @@ def console(request):
         opens, closes = _when(request.POST.get("registration_opens_at")), _when(
             request.POST.get("registration_closes_at"))
         if opens is None or closes is None:
-            messages.error(request, "请填写报名开始和截止时间")
+            messages.error(request, _("请填写报名开始和截止时间"))
         else:
             contest = call_with_message(
-                request, services.contest_create, "已创建比赛（初赛、复赛、决赛）",
+                request, services.contest_create, _("已创建比赛（初赛、复赛、决赛）"),
                 title=request.POST.get("title", ""), trade=request.POST.get("trade", ""),
                 kind=request.POST.get("kind", ContestKind.SKILL), registration_opens_at=opens,
                 registration_closes_at=closes, capacity=_int(request.POST.get("capacity")))
@@ -65,9 +78,10 @@ def _parse_spec(raw: str) -> dict:
     for part in raw.replace("，", ",").replace("：", ":").split(","):
         if not part.strip():
             continue
-        name, _, count = part.partition(":")
+        name, _sep, count = part.partition(":")
         if not count.strip().isdigit():
-            raise ValidationFailed.field("paper_spec", f"组卷规则格式应为 分类:题数（“{part.strip()}”有误）")
+            raise ValidationFailed.field(
+                "paper_spec", _("组卷规则格式应为 分类:题数（“%(part)s”有误）") % {"part": part.strip()})
         spec[name.strip()] = int(count)
     return spec
 
@@ -82,24 +96,26 @@ def contest_detail(request, contest_id: int):
             membership = scoped(Membership.objects.filter(member_number=number), request.user).first() \
                 if number else None
             if membership is None:
-                messages.error(request, "会员编号不存在或不在管辖范围内")
+                messages.error(request, _("会员编号不存在或不在管辖范围内"))
             else:
-                call_with_message(request, services.entry_register, f"已为{membership.worker.name}报名",
+                call_with_message(request, services.entry_register,
+                                  _("已为%(name)s报名") % {"name": membership.worker.name},
                                   contest_id=contest.pk, worker_id=membership.worker_id)
         elif action == "judge":
             judge = User.objects.filter(username=(request.POST.get("username") or "").strip()).first()
             if judge is None:
-                messages.error(request, "账号不存在")
+                messages.error(request, _("账号不存在"))
             else:
-                call_with_message(request, services.judge_assign, f"已指定{judge}为裁判", contest_id=contest.pk,
-                                  user_id=judge.pk)
+                call_with_message(request, services.judge_assign, _("已指定%(judge)s为裁判") % {"judge": judge},
+                                  contest_id=contest.pk, user_id=judge.pk)
         elif action == "round":
             _round_save(request)
         elif action in ("publish", "advance"):
             fn = services.round_publish if action == "publish" else services.round_advance
-            done = call_with_message(request, fn, "已完成", round_id=_int(request.POST.get("round")) or 0)
+            done = call_with_message(request, fn, _("已完成"), round_id=_int(request.POST.get("round")) or 0)
             if done is not None:
-                messages.success(request, f"{'公布成绩' if action == 'publish' else '晋级'}：{done}人")
+                text = _("公布成绩：%(n)s人") if action == "publish" else _("晋级：%(n)s人")
+                messages.success(request, text % {"n": done})
         return redirect("contests:contest", contest.pk)
     q = request.GET.get("q", "")
     return render(request, "contests/contest.html", {
@@ -119,7 +135,7 @@ def _round_save(request) -> None:
         return
     value = (request.POST.get("advance_value") or "").strip()
     call_with_message(
-        request, services.round_update, "赛程设置已保存", round_id=_int(request.POST.get("round")) or 0,
+        request, services.round_update, _("赛程设置已保存"), round_id=_int(request.POST.get("round")) or 0,
         theory_weight=_int(request.POST.get("theory_weight")),
         practice_weight=_int(request.POST.get("practice_weight")),
         advance_rule=request.POST.get("advance_rule", ""), advance_value=value or None,
@@ -133,13 +149,13 @@ def questions(request, contest_id: int):
     contest = selectors.contest_get(user=request.user, contest_id=contest_id)
     if request.method == "POST":
         if request.FILES.get("file"):
-            count = call_with_message(request, services.question_import, "题库已导入", contest_id=contest.pk,
+            count = call_with_message(request, services.question_import, _("题库已导入"), contest_id=contest.pk,
                                       content=request.FILES["file"].read())
             if count:
-                messages.success(request, f"导入试题{count}道")
+                messages.success(request, _("导入试题%(n)s道") % {"n": count})
         else:
             call_with_message(
-                request, services.question_create, "已新增试题", contest_id=contest.pk,
+                request, services.question_create, _("已新增试题"), contest_id=contest.pk,
                 category=request.POST.get("category", ""), kind=request.POST.get("kind", ""),
                 text=request.POST.get("text", ""), answer=request.POST.get("answer", ""),
                 options=[request.POST.get(f"option_{ch}", "") for ch in "ABCDEF"],
@@ -161,7 +177,7 @@ def ranking(request, round_id: int):
 @staff_page
 def score(request, round_id: int):
     if request.method == "POST":
-        call_with_message(request, services.practice_score_enter, "已录入实操成绩", round_id=round_id,
+        call_with_message(request, services.practice_score_enter, _("已录入实操成绩"), round_id=round_id,
                           entry_id=_int(request.POST.get("entry")) or 0, score=request.POST.get("score", ""),
                           reason=request.POST.get("reason", ""))
         return redirect(f"{request.path}?q={request.POST.get('q', '')}")
@@ -186,7 +202,7 @@ def worker_home(request):
 @worker_page
 @require_POST
 def register(request, contest_id: int):
-    call_with_message(request, services.entry_register, "报名成功", contest_id=contest_id)
+    call_with_message(request, services.entry_register, _("报名成功"), contest_id=contest_id)
     return redirect("contests:worker_home")
 
 
@@ -198,12 +214,13 @@ def exam(request, round_id: int):
         attempt = None
     if request.method == "POST":
         if attempt is None:
-            if call_with_message(request, services.exam_start, "考试开始，请注意剩余时间", round_id=round_id) is None:
+            started = call_with_message(request, services.exam_start, _("考试开始，请注意剩余时间"), round_id=round_id)
+            if started is None:
                 return redirect("contests:worker_home")
         else:
             answers = {str(qid): "".join(request.POST.getlist(f"q{qid}")) for qid in attempt.question_ids}
             submit = request.POST.get("action") == "submit"
-            call_with_message(request, services.exam_answer, "已交卷" if submit else "答案已保存",
+            call_with_message(request, services.exam_answer, _("已交卷") if submit else _("答案已保存"),
                               round_id=round_id, answers=answers, submit=submit)
         return redirect("contests:exam", round_id)
     if attempt is None:
