@@ -229,12 +229,14 @@ class HardshipCategory(models.TextChoices):
 
 
 class HardshipCause(models.TextChoices):
-    ILLNESS = "illness", _("因病")
-    DISABILITY = "disability", _("因残")
-    ACCIDENT = "accident", _("因意外")
-    EDUCATION = "education", _("因学")
-    UNEMPLOYMENT = "unemployment", _("因失业")
-    DISASTER = "disaster", _("因灾")
+    # Plain labels: services join them with str.join, which takes no lazy text; pages translate them with
+    # views.CAUSE_LABELS.
+    ILLNESS = "illness", "因病"
+    DISABILITY = "disability", "因残"
+    ACCIDENT = "accident", "因意外"
+    EDUCATION = "education", "因学"
+    UNEMPLOYMENT = "unemployment", "因失业"
+    DISASTER = "disaster", "因灾"
 
 
 class FileStatus(models.TextChoices):
@@ -356,15 +358,17 @@ class AidEvent(models.TextChoices):
 
 
 class DocumentKind(models.TextChoices):
-    ID_CARD = "id_card", _("身份证")
-    CLAIM_FORM = "claim_form", _("理赔申请书")
-    ACCIDENT_PROOF = "accident_proof", _("事故证明")
-    MEDICAL_RECORD = "medical_record", _("病历")
-    INVOICE = "invoice", _("医疗费用发票")
-    DISCHARGE_SUMMARY = "discharge_summary", _("出院小结")
-    DISABILITY_ASSESSMENT = "disability_assessment", _("伤残鉴定")
-    DEATH_CERTIFICATE = "death_certificate", _("死亡证明")
-    BANK_CARD = "bank_card", _("银行卡")
+    # Plain labels: services join them with str.join, which takes no lazy text; pages translate them with
+    # views.DOCUMENT_LABELS.
+    ID_CARD = "id_card", "身份证"
+    CLAIM_FORM = "claim_form", "理赔申请书"
+    ACCIDENT_PROOF = "accident_proof", "事故证明"
+    MEDICAL_RECORD = "medical_record", "病历"
+    INVOICE = "invoice", "医疗费用发票"
+    DISCHARGE_SUMMARY = "discharge_summary", "出院小结"
+    DISABILITY_ASSESSMENT = "disability_assessment", "伤残鉴定"
+    DEATH_CERTIFICATE = "death_certificate", "死亡证明"
+    BANK_CARD = "bank_card", "银行卡"
 
 
 class MutualAidPlan(models.Model):

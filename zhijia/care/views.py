@@ -39,6 +39,19 @@ from zhijia.orgs.selectors import require_staff
 
 GOODS_FORM_KINDS = [GoodsKind.WARMTH_PACK, GoodsKind.HEALTH_PACK, GoodsKind.COTTON_VEST]
 
+# The labels of HardshipCause and DocumentKind stay plain Chinese in the model (services str.join them); the pages
+# show them through these.
+CAUSE_LABELS = {
+    HardshipCause.ILLNESS: gettext_lazy("因病"), HardshipCause.DISABILITY: gettext_lazy("因残"),
+    HardshipCause.ACCIDENT: gettext_lazy("因意外"), HardshipCause.EDUCATION: gettext_lazy("因学"),
+    HardshipCause.UNEMPLOYMENT: gettext_lazy("因失业"), HardshipCause.DISASTER: gettext_lazy("因灾")}
+DOCUMENT_LABELS = {
+    DocumentKind.ID_CARD: gettext_lazy("身份证"), DocumentKind.CLAIM_FORM: gettext_lazy("理赔申请书"),
+    DocumentKind.ACCIDENT_PROOF: gettext_lazy("事故证明"), DocumentKind.MEDICAL_RECORD: gettext_lazy("病历"),
+    DocumentKind.INVOICE: gettext_lazy("医疗费用发票"), DocumentKind.DISCHARGE_SUMMARY: gettext_lazy("出院小结"),
+    DocumentKind.DISABILITY_ASSESSMENT: gettext_lazy("伤残鉴定"),
+    DocumentKind.DEATH_CERTIFICATE: gettext_lazy("死亡证明"), DocumentKind.BANK_CARD: gettext_lazy("银行卡")}
+
 # The care history's kinds and titles that the selector writes in Chinese, in the reader's language.
 HISTORY_LABELS = {"visit": gettext_lazy("走访慰问"), "claim": gettext_lazy("互助保障给付")}
 HISTORY_TITLES = {"困难帮扶": gettext_lazy("困难帮扶")}
@@ -221,7 +234,8 @@ def campaign_report(request, campaign_id: int):
     union_id = _int(request.GET.get("union"), "union", required=False)
     rows = selectors.campaign_report(user=request.user, campaign=campaign, union_id=union_id)
     chart = {"labels": [r.union.name.removesuffix("总工会") for r in rows[1:]],
-             "budget": [float(r.budget) for r in rows[1:]], "spent": [float(r.spent) for r in rows[1:]]}
+             "budget": [float(r.budget) for r in rows[1:]], "spent": [float(r.spent) for r in rows[1:]],
+             "series": [_("预算（元）"), _("已支出（元）")]}
     return render(request, "care/campaign_report.html", {"campaign": campaign, "rows": rows, "chart": chart,
                                                          "union_id": union_id})
 
@@ -249,9 +263,10 @@ def hardship_list(request):
 @staff_page
 def hardship_report(request):
     report = selectors.hardship_report(user=request.user)
-    categories, causes = dict(HardshipCategory.choices), dict(HardshipCause.choices)
+    categories, causes = dict(HardshipCategory.choices), CAUSE_LABELS
     districts = {name: _("市直") if name == "市直" else name for name in report["by_district"]}
-    chart = {"labels": list(districts.values()), "values": list(report["by_district"].values())}
+    chart = {"labels": list(districts.values()), "values": list(report["by_district"].values()),
+             "series": [_("困难职工档案")]}
     return render(request, "care/hardship_report.html", {
         "by_category": [(categories.get(k, k), v) for k, v in report["by_category"].items()],
         "by_cause": [(causes.get(k, k), v) for k, v in sorted(report["by_cause"].items(), key=lambda x: -x[1])],
@@ -297,7 +312,7 @@ def hardship_detail(request, file_id: int):
     show_id = request.user.role in APPROVER_ROLES
     return render(request, "care/hardship_detail.html", {
         "file": file, "id_number": file.worker.id_number if show_id else mask_id_number(file.worker.id_number),
-        "cause_labels": [HardshipCause(c).label for c in file.causes], "household": file.household.all(),
+        "cause_labels": [CAUSE_LABELS.get(c, c) for c in file.causes], "household": file.household.all(),
         "reviews": file.reviews.order_by("-reviewed_on"), "assistance": file.assistance.order_by("-paid_on"),
         "history": _history(file.worker), "assistance_kinds": AssistanceKind.choices,
         "honours": worker_honours(file.worker),
@@ -339,7 +354,7 @@ def claim_detail(request, claim_id: int):
     audit_record(actor=request.user, action="care.claim.view", obj=claim, union=claim.union)
     benefit = PlanBenefit.objects.filter(plan=claim.plan, event=claim.event).first()
     given = {d.kind: d for d in claim.documents.all()}
-    checklist = [(DocumentKind(k).label, given.get(k)) for k in (benefit.required_documents if benefit else [])]
+    checklist = [(DOCUMENT_LABELS.get(k, k), given.get(k)) for k in (benefit.required_documents if benefit else [])]
     return render(request, "care/claim_detail.html", {"claim": claim, "benefit": benefit, "checklist": checklist,
                                                       "may_approve": request.user.role in APPROVER_ROLES})
 
@@ -376,7 +391,7 @@ def worker_hardship_apply(request):
         except DomainError as exc:
             error = exc
     return render(request, "care/worker_hardship_apply.html", {
-        "error": error, "form": request.POST, "causes": HardshipCause.choices, "rows": range(4),
+        "error": error, "form": request.POST, "causes": list(CAUSE_LABELS.items()), "rows": range(4),
         "membership": current_membership(worker_for_user(request.user))})
 
 
@@ -398,8 +413,8 @@ def worker_claim_new(request):
             return redirect("care:worker_home")
         except DomainError as exc:
             error = exc
-    checklist = {AidEvent(b.event).label: [DocumentKind(d).label for d in b.required_documents]
+    checklist = {AidEvent(b.event).label: [DOCUMENT_LABELS.get(d, d) for d in b.required_documents]
                  for bs in benefits.values() for b in bs}
     return render(request, "care/worker_claim_new.html", {
         "error": error, "form": request.POST, "enrollments": enrollments, "events": AidEvent.choices,
-        "documents": DocumentKind.choices, "checklist_items": checklist})
+        "documents": list(DOCUMENT_LABELS.items()), "checklist_items": checklist})

@@ -23,9 +23,17 @@ SKILL_LABELS = list(zip(SKILLS, [
     gettext_lazy("电工维修")], strict=True))
 
 
+def _skill_labels(skills: list[str]) -> list[str]:
+    """A volunteer's skills as the reader reads them; skills typed in by hand stay as they are."""
+    labels = dict(SKILL_LABELS)
+    return [labels.get(s, s) for s in skills]
+
+
 @worker_page
 def worker_home(request):
     volunteer = selectors.volunteer_own(user=request.user)
+    if volunteer:
+        volunteer.skill_labels = _skill_labels(volunteer.skills)
     return render(request, "volunteers/worker_home.html", {
         "volunteer": volunteer, "skills": SKILL_LABELS,
         "calls": selectors.call_list_open()[:20] if volunteer else [],
@@ -87,8 +95,10 @@ def console(request):
                 task=request.POST.get("task", "other"),
                 volunteers=[int(v) for v in request.POST.getlist("volunteers") if v.isdigit()])
         return redirect("volunteers:console")
+    volunteers = list(selectors.volunteer_list(user=request.user, q=request.GET.get("q") or None)[:200])
+    for v in volunteers:
+        v.skill_labels = _skill_labels(v.skills)
     return render(request, "volunteers/console.html", {
         "scope": scope, "stats": selectors.volunteer_stats(user=request.user),
-        "deployments": selectors.deployment_list(user=request.user)[:50],
-        "volunteers": selectors.volunteer_list(user=request.user, q=request.GET.get("q") or None)[:200],
+        "deployments": selectors.deployment_list(user=request.user)[:50], "volunteers": volunteers,
         "tasks": TaskKind.choices, "q": request.GET.get("q", "")})
