@@ -65,6 +65,19 @@ def _history(worker) -> list[dict]:
     return items
 
 
+def _file_flag_text(flag: dict) -> str:
+    """A file's duplicate-help note in the reader's language, from the note's fields (the stored `message` is the
+    Chinese text the service wrote, shown as it is when a field is missing)."""
+    if flag.get("type") != "file" or "union" not in flag or flag.get("status") not in FileStatus.values:
+        return flag.get("message", "")
+    text = _("该职工已在%(union)s建档（%(status)s）") % {"union": flag["union"],
+                                                    "status": FileStatus(flag["status"]).label}
+    if flag.get("causes"):
+        text += _("，致困原因相同：%(causes)s") % {
+            "causes": _("、").join(str(CAUSE_LABELS.get(c, c)) for c in flag["causes"])}
+    return text
+
+
 def _source_language():
     """Services write texts built from choice labels into stored rows (a file's duplicate-help `flags`): keep
     them in the source language whatever the reader's, as the service's own messages are."""
@@ -315,7 +328,7 @@ def hardship_detail(request, file_id: int):
         "cause_labels": [CAUSE_LABELS.get(c, c) for c in file.causes], "household": file.household.all(),
         "reviews": file.reviews.order_by("-reviewed_on"), "assistance": file.assistance.order_by("-paid_on"),
         "history": _history(file.worker), "assistance_kinds": AssistanceKind.choices,
-        "honours": worker_honours(file.worker),
+        "honours": worker_honours(file.worker), "flag_texts": [_file_flag_text(f) for f in file.flags],
         "may_approve": request.user.role in APPROVER_ROLES, "reminded": file.reminders.exists()})
 
 

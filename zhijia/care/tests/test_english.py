@@ -70,6 +70,11 @@ def test_an_english_worker_applying_stores_the_duplicate_help_note_in_chinese(st
     # then the stored note is written in the source language, as the services' other texts are
     message = HardshipFile.objects.filter(opened_by_worker=True).get().flags[0]["message"]
     assert "待基层核实" in message and "因病" in message and "Awaiting" not in message
+    # and staff read the note in their language
+    file = HardshipFile.objects.filter(opened_by_worker=True).get()
+    assert message in _client(staff.community).get(f"/console/care/hardship/{file.pk}/").content.decode()
+    page = _client(staff.community, "en").get(f"/console/care/hardship/{file.pk}/").content.decode()
+    assert "This worker already has a file at" in page and "same causes: Illness" in page and message not in page
 
 
 def test_the_pages_cause_and_document_labels_follow_the_models():
