@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from zhijia.core.fields import EncryptedTextField
 
@@ -78,11 +79,11 @@ class Allocation(models.Model):
 
 
 class EntryKind(models.TextChoices):
-    BUDGET = "budget", "设立预算"
-    ALLOCATE = "allocate", "下拨"
-    RETURN = "return", "退回"
-    REALLOCATE = "reallocate", "调剂"
-    SPEND = "spend", "慰问支出"
+    BUDGET = "budget", _("设立预算")
+    ALLOCATE = "allocate", _("下拨")
+    RETURN = "return", _("退回")
+    REALLOCATE = "reallocate", _("调剂")
+    SPEND = "spend", _("慰问支出")
 
 
 class BudgetEntry(models.Model):
@@ -105,11 +106,11 @@ class BudgetEntry(models.Model):
 
 # --- goods stock ----------------------------------------------------------------------------------------------
 class GoodsKind(models.TextChoices):
-    WARMTH_PACK = "warmth_pack", "温暖包"
-    HEALTH_PACK = "health_pack", "健康包"
-    COTTON_VEST = "cotton_vest", "棉马甲"
-    GRAIN_OIL = "grain_oil", "米面油"
-    OTHER = "other", "其他慰问品"
+    WARMTH_PACK = "warmth_pack", _("温暖包")
+    HEALTH_PACK = "health_pack", _("健康包")
+    COTTON_VEST = "cotton_vest", _("棉马甲")
+    GRAIN_OIL = "grain_oil", _("米面油")
+    OTHER = "other", _("其他慰问品")
 
 
 class GoodsStock(models.Model):
@@ -222,12 +223,14 @@ class LivingStandard(models.Model):
 
 
 class HardshipCategory(models.TextChoices):
-    DEEP = "deep", "深度困难"
-    RELATIVE = "relative", "相对困难"
-    ACCIDENT = "accident", "意外致困"
+    DEEP = "deep", _("深度困难")
+    RELATIVE = "relative", _("相对困难")
+    ACCIDENT = "accident", _("意外致困")
 
 
 class HardshipCause(models.TextChoices):
+    # Plain labels: services join them with str.join, which takes no lazy text; pages translate them with
+    # views.CAUSE_LABELS.
     ILLNESS = "illness", "因病"
     DISABILITY = "disability", "因残"
     ACCIDENT = "accident", "因意外"
@@ -237,11 +240,11 @@ class HardshipCause(models.TextChoices):
 
 
 class FileStatus(models.TextChoices):
-    SUBMITTED = "submitted", "待基层核实"
-    CHECKED = "checked", "待区总审批"
-    APPROVED = "approved", "在档"
-    REJECTED = "rejected", "未通过"
-    CLOSED = "closed", "已解困"
+    SUBMITTED = "submitted", _("待基层核实")
+    CHECKED = "checked", _("待区总审批")
+    APPROVED = "approved", _("在档")
+    REJECTED = "rejected", _("未通过")
+    CLOSED = "closed", _("已解困")
 
 
 OPEN_FILE_STATUSES = (FileStatus.SUBMITTED, FileStatus.CHECKED, FileStatus.APPROVED)
@@ -320,10 +323,10 @@ class ReviewReminder(models.Model):
 
 
 class AssistanceKind(models.TextChoices):
-    LIVING = "living", "生活救助"
-    MEDICAL = "medical", "医疗救助"
-    EDUCATION = "education", "助学救助"
-    EMERGENCY = "emergency", "临时应急救助"
+    LIVING = "living", _("生活救助")
+    MEDICAL = "medical", _("医疗救助")
+    EDUCATION = "education", _("助学救助")
+    EMERGENCY = "emergency", _("临时应急救助")
 
 
 class Assistance(models.Model):
@@ -347,14 +350,16 @@ class Assistance(models.Model):
 
 # --- mutual aid (互助保障) ---------------------------------------------------------------------------------------
 class AidEvent(models.TextChoices):
-    ACCIDENT_DEATH = "accident_death", "意外身故"
-    ACCIDENT_DISABILITY = "accident_disability", "意外伤残"
-    ACCIDENT_MEDICAL = "accident_medical", "意外医疗"
-    HOSPITALIZATION = "hospitalization", "住院津贴"
-    SERIOUS_ILLNESS = "serious_illness", "重大疾病"
+    ACCIDENT_DEATH = "accident_death", _("意外身故")
+    ACCIDENT_DISABILITY = "accident_disability", _("意外伤残")
+    ACCIDENT_MEDICAL = "accident_medical", _("意外医疗")
+    HOSPITALIZATION = "hospitalization", _("住院津贴")
+    SERIOUS_ILLNESS = "serious_illness", _("重大疾病")
 
 
 class DocumentKind(models.TextChoices):
+    # Plain labels: services join them with str.join, which takes no lazy text; pages translate them with
+    # views.DOCUMENT_LABELS.
     ID_CARD = "id_card", "身份证"
     CLAIM_FORM = "claim_form", "理赔申请书"
     ACCIDENT_PROOF = "accident_proof", "事故证明"
@@ -410,11 +415,11 @@ class Enrollment(models.Model):
 
 
 class ClaimStatus(models.TextChoices):
-    SUBMITTED = "submitted", "待初审"
-    FIRST_APPROVED = "first_approved", "待复审"
-    APPROVED = "approved", "待支付"
-    PAID = "paid", "已支付"
-    REJECTED = "rejected", "未通过"
+    SUBMITTED = "submitted", _("待初审")
+    FIRST_APPROVED = "first_approved", _("待复审")
+    APPROVED = "approved", _("待支付")
+    PAID = "paid", _("已支付")
+    REJECTED = "rejected", _("未通过")
 
 
 class Claim(models.Model):

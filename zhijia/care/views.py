@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhijia.care import exports, selectors, services
 from zhijia.care.models import (
@@ -36,12 +39,56 @@ from zhijia.orgs.selectors import require_staff
 
 GOODS_FORM_KINDS = [GoodsKind.WARMTH_PACK, GoodsKind.HEALTH_PACK, GoodsKind.COTTON_VEST]
 
+# The labels of HardshipCause and DocumentKind stay plain Chinese in the model (services str.join them); the pages
+# show them through these.
+CAUSE_LABELS = {
+    HardshipCause.ILLNESS: gettext_lazy("因病"), HardshipCause.DISABILITY: gettext_lazy("因残"),
+    HardshipCause.ACCIDENT: gettext_lazy("因意外"), HardshipCause.EDUCATION: gettext_lazy("因学"),
+    HardshipCause.UNEMPLOYMENT: gettext_lazy("因失业"), HardshipCause.DISASTER: gettext_lazy("因灾")}
+DOCUMENT_LABELS = {
+    DocumentKind.ID_CARD: gettext_lazy("身份证"), DocumentKind.CLAIM_FORM: gettext_lazy("理赔申请书"),
+    DocumentKind.ACCIDENT_PROOF: gettext_lazy("事故证明"), DocumentKind.MEDICAL_RECORD: gettext_lazy("病历"),
+    DocumentKind.INVOICE: gettext_lazy("医疗费用发票"), DocumentKind.DISCHARGE_SUMMARY: gettext_lazy("出院小结"),
+    DocumentKind.DISABILITY_ASSESSMENT: gettext_lazy("伤残鉴定"),
+    DocumentKind.DEATH_CERTIFICATE: gettext_lazy("死亡证明"), DocumentKind.BANK_CARD: gettext_lazy("银行卡")}
+
+# The care history's kinds and titles that the selector writes in Chinese, in the reader's language.
+HISTORY_LABELS = {"visit": gettext_lazy("走访慰问"), "claim": gettext_lazy("互助保障给付")}
+HISTORY_TITLES = {"困难帮扶": gettext_lazy("困难帮扶")}
+
+
+def _history(worker) -> list[dict]:
+    items = selectors.care_history(worker=worker)
+    for item in items:
+        item["label"] = HISTORY_LABELS.get(item["kind"], item["label"])
+        item["title"] = HISTORY_TITLES.get(item["title"], item["title"])
+    return items
+
+
+def _file_flag_text(flag: dict) -> str:
+    """A file's duplicate-help note in the reader's language, from the note's fields (the stored `message` is the
+    Chinese text the service wrote, shown as it is when a field is missing)."""
+    if flag.get("type") != "file" or "union" not in flag or flag.get("status") not in FileStatus.values:
+        return flag.get("message", "")
+    text = _("该职工已在%(union)s建档（%(status)s）") % {"union": flag["union"],
+                                                    "status": FileStatus(flag["status"]).label}
+    if flag.get("causes"):
+        text += _("，致困原因相同：%(causes)s") % {
+            "causes": _("、").join(str(CAUSE_LABELS.get(c, c)) for c in flag["causes"])}
+    return text
+
+
+def _source_language():
+    """Services write texts built from choice labels into stored rows (a file's duplicate-help `flags`): keep
+    them in the source language whatever the reader's, as the service's own messages are."""
+    return translation.override(settings.LANGUAGE_CODE)
+
 
 def _date(value: str, field: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise ValidationFailed.field(field, "日期格式不正确")
+        raise ValidationFailed.field(field, _("日期格式不正确"))
 
 
 def _int(value, field: str, *, required: bool = True) -> int | None:
@@ -50,7 +97,7 @@ def _int(value, field: str, *, required: bool = True) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise ValidationFailed.field(field, "应为整数")
+        raise ValidationFailed.field(field, _("应为整数"))
 
 
 def _xlsx(content: bytes, name: str) -> HttpResponse:
@@ -72,7 +119,7 @@ def campaign_list(request):
                 ends_on=_date(request.POST.get("ends_on"), "ends_on"), season=request.POST.get("season", ""),
                 target_groups=request.POST.get("target_groups", ""),
                 funding_sources=request.POST.get("funding_sources", ""))
-            messages.success(request, "活动已创建")
+            messages.success(request, _("活动已创建"))
             return redirect("care:campaign_detail", campaign.pk)
         except DomainError as exc:
             error = exc
@@ -108,7 +155,8 @@ def allocation_form(request, campaign_id: int):
             allocation = services.allocation_create(
                 request.user, campaign_id=campaign.pk, union=_int(request.POST.get("union"), "union"),
                 amount=request.POST.get("amount"), note=request.POST.get("note", ""))
-            ok = f"已向{allocation.union.name}下拨{request.POST.get('amount')}元"
+            ok = _("已向%(union)s下拨%(amount)s元") % {"union": allocation.union.name,
+                                                      "amount": request.POST.get("amount")}
         except DomainError as exc:
             error = exc
     context = _allocation_context(request, campaign) | {"error": error, "ok": ok,
@@ -128,7 +176,7 @@ def visit_new(request, campaign_id: int):
             if p.get("whom") != "group":
                 worker = worker_find_by_id_number((p.get("id_number") or "").strip().upper())
                 if worker is None:
-                    raise ValidationFailed.field("id_number", "未找到该身份证号对应的职工")
+                    raise ValidationFailed.field("id_number", _("未找到该身份证号对应的职工"))
                 worker_id = worker.pk
             goods = []
             for kind in GOODS_FORM_KINDS:
@@ -143,7 +191,7 @@ def visit_new(request, campaign_id: int):
                 goods=goods, visited_at=visited_at, visitors=p.get("visitors", ""), place=p.get("place", ""),
                 note=p.get("note", ""))
         except (DomainError, ValueError) as exc:
-            error = exc if isinstance(exc, DomainError) else ValidationFailed.field("visited_at", "时间格式不正确")
+            error = exc if isinstance(exc, DomainError) else ValidationFailed.field("visited_at", _("时间格式不正确"))
         else:
             # Attachments and the group list after the money is booked; a bad list row never undoes the visit.
             try:
@@ -154,11 +202,10 @@ def visit_new(request, campaign_id: int):
                     f = request.FILES["roster"]
                     report = services.visit_recipients_import(request.user, visit_id=visit.pk, content=f.read(),
                                                               filename=f.name)
-                    messages.info(request, f"名单导入：新增{report['added']}人，"
-                                           f"已在名单{report['already_listed']}人，错误{len(report['errors'])}行")
+                    messages.info(request, _roster_summary(report))
             except DomainError as exc:
-                messages.error(request, f"走访已登记，但附件未保存：{exc.message}")
-            messages.success(request, "走访慰问已登记")
+                messages.error(request, _("走访已登记，但附件未保存：%(error)s") % {"error": exc.message})
+            messages.success(request, _("走访慰问已登记"))
             return redirect("care:visit_detail", visit.pk)
     stocks = {}
     for s in GoodsStock.objects.filter(union_id__in=[a.union_id for a in allocations]):
@@ -172,6 +219,11 @@ def visit_new(request, campaign_id: int):
             "%Y-%m-%dT%H:%M")})
 
 
+def _roster_summary(report: dict) -> str:
+    return _("名单导入：新增%(added)s人，已在名单%(listed)s人，错误%(errors)s行") % {
+        "added": report["added"], "listed": report["already_listed"], "errors": len(report["errors"])}
+
+
 @staff_page
 def visit_detail(request, visit_id: int):
     visit = selectors.visit_get(user=request.user, visit_id=visit_id)
@@ -180,9 +232,8 @@ def visit_detail(request, visit_id: int):
             f = request.FILES["roster"]
             report = services.visit_recipients_import(request.user, visit_id=visit.pk, content=f.read(),
                                                       filename=f.name)
-            messages.info(request, f"名单导入：新增{report['added']}人，已在名单{report['already_listed']}人，"
-                                   f"错误{len(report['errors'])}行"
-                          + "".join(f"；第{e['row']}行{e['field']}：{e['message']}" for e in report["errors"][:10]))
+            messages.info(request, _roster_summary(report) + "".join(
+                _("；第%(row)s行%(field)s：%(message)s") % e for e in report["errors"][:10]))
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("care:visit_detail", visit.pk)
@@ -196,7 +247,8 @@ def campaign_report(request, campaign_id: int):
     union_id = _int(request.GET.get("union"), "union", required=False)
     rows = selectors.campaign_report(user=request.user, campaign=campaign, union_id=union_id)
     chart = {"labels": [r.union.name.removesuffix("总工会") for r in rows[1:]],
-             "budget": [float(r.budget) for r in rows[1:]], "spent": [float(r.spent) for r in rows[1:]]}
+             "budget": [float(r.budget) for r in rows[1:]], "spent": [float(r.spent) for r in rows[1:]],
+             "series": [_("预算（元）"), _("已支出（元）")]}
     return render(request, "care/campaign_report.html", {"campaign": campaign, "rows": rows, "chart": chart,
                                                          "union_id": union_id})
 
@@ -224,12 +276,15 @@ def hardship_list(request):
 @staff_page
 def hardship_report(request):
     report = selectors.hardship_report(user=request.user)
-    categories, causes = dict(HardshipCategory.choices), dict(HardshipCause.choices)
-    chart = {"labels": list(report["by_district"].keys()), "values": list(report["by_district"].values())}
+    categories, causes = dict(HardshipCategory.choices), CAUSE_LABELS
+    districts = {name: _("市直") if name == "市直" else name for name in report["by_district"]}
+    chart = {"labels": list(districts.values()), "values": list(report["by_district"].values()),
+             "series": [_("困难职工档案")]}
     return render(request, "care/hardship_report.html", {
         "by_category": [(categories.get(k, k), v) for k, v in report["by_category"].items()],
         "by_cause": [(causes.get(k, k), v) for k, v in sorted(report["by_cause"].items(), key=lambda x: -x[1])],
-        "by_district": sorted(report["by_district"].items(), key=lambda x: -x[1]), "chart": chart,
+        "by_district": sorted(((districts[k], v) for k, v in report["by_district"].items()), key=lambda x: -x[1]),
+        "chart": chart,
         "claims": selectors.claims_report(user=request.user)})
 
 
@@ -244,23 +299,24 @@ def hardship_detail(request, file_id: int):
     if request.method == "POST":
         action, p = request.POST.get("action"), request.POST
         try:
-            if action == "check":
-                services.hardship_file_check(request.user, file_id=file.pk, passed=p.get("passed") == "1",
-                                             note=p.get("note", ""))
-            elif action == "approve":
-                services.hardship_file_approve(request.user, file_id=file.pk,
+            with _source_language():
+                if action == "check":
+                    services.hardship_file_check(request.user, file_id=file.pk, passed=p.get("passed") == "1",
+                                                 note=p.get("note", ""))
+                elif action == "approve":
+                    services.hardship_file_approve(request.user, file_id=file.pk,
+                                                   acknowledge_flags=p.get("acknowledge_flags") == "1")
+                elif action == "review":
+                    services.hardship_file_review(request.user, file_id=file.pk, yearly_income=p.get("yearly_income"),
+                                                  yearly_unavoidable_costs=p.get("yearly_unavoidable_costs"),
+                                                  note=p.get("note", ""))
+                elif action == "close":
+                    services.hardship_file_close(request.user, file_id=file.pk, reason=p.get("reason", ""))
+                elif action == "assist":
+                    services.assistance_record(request.user, file_id=file.pk, kind=p.get("kind", ""),
+                                               amount=p.get("amount"), note=p.get("note", ""),
                                                acknowledge_flags=p.get("acknowledge_flags") == "1")
-            elif action == "review":
-                services.hardship_file_review(request.user, file_id=file.pk, yearly_income=p.get("yearly_income"),
-                                              yearly_unavoidable_costs=p.get("yearly_unavoidable_costs"),
-                                              note=p.get("note", ""))
-            elif action == "close":
-                services.hardship_file_close(request.user, file_id=file.pk, reason=p.get("reason", ""))
-            elif action == "assist":
-                services.assistance_record(request.user, file_id=file.pk, kind=p.get("kind", ""),
-                                           amount=p.get("amount"), note=p.get("note", ""),
-                                           acknowledge_flags=p.get("acknowledge_flags") == "1")
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
         except DomainError as exc:
             messages.error(request, exc.message + "".join(f"（{v}）" for v in exc.fields.values()
                                                          if v != exc.message))
@@ -269,10 +325,10 @@ def hardship_detail(request, file_id: int):
     show_id = request.user.role in APPROVER_ROLES
     return render(request, "care/hardship_detail.html", {
         "file": file, "id_number": file.worker.id_number if show_id else mask_id_number(file.worker.id_number),
-        "cause_labels": [HardshipCause(c).label for c in file.causes], "household": file.household.all(),
+        "cause_labels": [CAUSE_LABELS.get(c, c) for c in file.causes], "household": file.household.all(),
         "reviews": file.reviews.order_by("-reviewed_on"), "assistance": file.assistance.order_by("-paid_on"),
-        "history": selectors.care_history(worker=file.worker), "assistance_kinds": AssistanceKind.choices,
-        "honours": worker_honours(file.worker),
+        "history": _history(file.worker), "assistance_kinds": AssistanceKind.choices,
+        "honours": worker_honours(file.worker), "flag_texts": [_file_flag_text(f) for f in file.flags],
         "may_approve": request.user.role in APPROVER_ROLES, "reminded": file.reminders.exists()})
 
 
@@ -302,7 +358,7 @@ def claim_detail(request, claim_id: int):
             else:
                 services.claim_review(request.user, claim_id=claim.pk, approve=p.get("approve") == "1",
                                       note=p.get("note", ""))
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("care:claim_detail", claim.pk)
@@ -311,7 +367,7 @@ def claim_detail(request, claim_id: int):
     audit_record(actor=request.user, action="care.claim.view", obj=claim, union=claim.union)
     benefit = PlanBenefit.objects.filter(plan=claim.plan, event=claim.event).first()
     given = {d.kind: d for d in claim.documents.all()}
-    checklist = [(DocumentKind(k).label, given.get(k)) for k in (benefit.required_documents if benefit else [])]
+    checklist = [(DOCUMENT_LABELS.get(k, k), given.get(k)) for k in (benefit.required_documents if benefit else [])]
     return render(request, "care/claim_detail.html", {"claim": claim, "benefit": benefit, "checklist": checklist,
                                                       "may_approve": request.user.role in APPROVER_ROLES})
 
@@ -320,7 +376,7 @@ def claim_detail(request, claim_id: int):
 @worker_page
 def worker_home(request):
     worker = worker_for_user(request.user)
-    history = selectors.care_history(worker=worker) if worker else []
+    history = _history(worker) if worker else []
     files = HardshipFile.objects.filter(worker=worker).select_related("union").order_by("-id") if worker else []
     claims = worker.aid_claims.select_related("plan").order_by("-id") if worker else []
     return render(request, "care/worker_home.html", {"worker": worker, "history": history, "files": files,
@@ -338,16 +394,17 @@ def worker_hardship_apply(request):
                 household.append({"name": p.get(f"m{i}_name"), "relation": p.get(f"m{i}_relation", ""),
                                   "health": p.get(f"m{i}_health", "")})
         try:
-            services.hardship_file_open(request.user, yearly_income=p.get("yearly_income"),
-                                        yearly_unavoidable_costs=p.get("yearly_unavoidable_costs"),
-                                        causes=p.getlist("causes"), household=household,
-                                        situation=p.get("situation", ""))
-            messages.success(request, "申请已提交，基层工会将上门核实")
+            with _source_language():
+                services.hardship_file_open(request.user, yearly_income=p.get("yearly_income"),
+                                            yearly_unavoidable_costs=p.get("yearly_unavoidable_costs"),
+                                            causes=p.getlist("causes"), household=household,
+                                            situation=p.get("situation", ""))
+            messages.success(request, _("申请已提交，基层工会将上门核实"))
             return redirect("care:worker_home")
         except DomainError as exc:
             error = exc
     return render(request, "care/worker_hardship_apply.html", {
-        "error": error, "form": request.POST, "causes": HardshipCause.choices, "rows": range(4),
+        "error": error, "form": request.POST, "causes": list(CAUSE_LABELS.items()), "rows": range(4),
         "membership": current_membership(worker_for_user(request.user))})
 
 
@@ -365,12 +422,12 @@ def worker_claim_new(request):
             services.claim_submit(request.user, plan_id=_int(p.get("plan"), "plan"), event=p.get("event", ""),
                                   event_on=_date(p.get("event_on"), "event_on"), expenses=p.get("expenses") or "0",
                                   description=p.get("description", ""), files=files)
-            messages.success(request, "理赔申请已提交")
+            messages.success(request, _("理赔申请已提交"))
             return redirect("care:worker_home")
         except DomainError as exc:
             error = exc
-    checklist = {AidEvent(b.event).label: [DocumentKind(d).label for d in b.required_documents]
+    checklist = {AidEvent(b.event).label: [DOCUMENT_LABELS.get(d, d) for d in b.required_documents]
                  for bs in benefits.values() for b in bs}
     return render(request, "care/worker_claim_new.html", {
         "error": error, "form": request.POST, "enrollments": enrollments, "events": AidEvent.choices,
-        "documents": DocumentKind.choices, "checklist_items": checklist})
+        "documents": list(DOCUMENT_LABELS.items()), "checklist_items": checklist})

@@ -3,6 +3,7 @@ with sign-in and sign-out that give hours and person-times (人次: one voluntee
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Volunteer(models.Model):
@@ -23,12 +24,12 @@ class Volunteer(models.Model):
 
 
 class TaskKind(models.TextChoices):
-    TESTING_SUPPORT = "testing_support", "核酸检测支援"
-    DISINFECTION = "disinfection", "卫生消杀"
-    KEEPING_ORDER = "keeping_order", "秩序维持"
-    GROCERY_DELIVERY = "grocery_delivery", "买菜寄递"
-    CARE = "care", "关爱慰问"
-    OTHER = "other", "其他"
+    TESTING_SUPPORT = "testing_support", _("核酸检测支援")
+    DISINFECTION = "disinfection", _("卫生消杀")
+    KEEPING_ORDER = "keeping_order", _("秩序维持")
+    GROCERY_DELIVERY = "grocery_delivery", _("买菜寄递")
+    CARE = "care", _("关爱慰问")
+    OTHER = "other", _("其他")
 
 
 class VolunteerCall(models.Model):

@@ -1,0 +1,85 @@
+"""Care pages in English: the language cookie turns the page text English, the Chinese pages stay as they were."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone, translation
+
+from zhijia.care import services
+from zhijia.care.models import HardshipFile
+
+
+@pytest.fixture(autouse=True)
+def _source_language_after():
+    """LocaleMiddleware leaves the last request's language active in the thread; later tests expect Chinese."""
+    yield
+    translation.deactivate()
+
+
+def _client(user, language: str | None = None) -> Client:
+    c = Client()
+    c.force_login(user)
+    if language:
+        c.cookies["django_language"] = language
+    return c
+
+
+def test_worker_home_in_english_and_in_chinese(staff, city, campaign, make_worker_user, living_standard):
+    # given a worker who was visited and has a hardship file
+    user = make_worker_user(71, union=city.community)
+    services.allocation_create(staff.city, campaign_id=campaign.pk, union=city.community.pk, amount="1000")
+    services.visit_record(staff.community, campaign=campaign.pk, union=city.community.pk, worker=user.worker.pk,
+                          amount="500", visited_at=timezone.now() - dt.timedelta(hours=1))
+    services.hardship_file_open(staff.chengguan, worker=user.worker.pk, yearly_income="12000",
+                                yearly_unavoidable_costs="0", causes=["illness"])
+    # when they open their care page in English
+    page = _client(user, "en").get("/w/care/").content.decode()
+    # then headings, tiles, history kinds and statuses are English
+    assert "My care" in page and "Apply for hardship help" in page and "Care visit" in page
+    assert "Awaiting check by grassroots union" in page and "500.00 yuan" in page
+    assert "我的关爱" not in page and "申请困难帮扶" not in page and "待基层核实" not in page
+    # and without the cookie the page is the Chinese one
+    page = _client(user).get("/w/care/").content.decode()
+    assert "我的关爱" in page and "走访慰问" in page and "500.00 元" in page and "My care" not in page
+
+
+def test_staff_pages_in_english_and_in_chinese(staff, campaign):
+    c = _client(staff.fangshan, "en")
+    page = c.get("/console/care/").content.decode()
+    assert "Warmth campaigns" in page and "Create campaign" in page and "2026年冬季送温暖" in page  # data stays
+    assert "创建活动" not in page and "送温暖活动" not in page
+    page = c.get(f"/console/care/campaigns/{campaign.pk}/").content.decode()
+    assert "Record a care visit" in page and "登记走访慰问" not in page
+    page = _client(staff.fangshan).get("/console/care/").content.decode()
+    assert "送温暖活动" in page and "创建活动" in page and "Create campaign" not in page
+
+
+def test_an_english_worker_applying_stores_the_duplicate_help_note_in_chinese(staff, city, make_worker_user,
+                                                                             living_standard):
+    # given a file opened for the worker by another union
+    user = make_worker_user(72, union=city.community)
+    services.hardship_file_open(staff.chengguan, worker=user.worker.pk, yearly_income="12000",
+                                yearly_unavoidable_costs="0", causes=["illness"])
+    # when the worker applies on the English page
+    r = _client(user, "en").post("/w/care/hardship/apply/", {"yearly_income": "12000",
+                                                             "yearly_unavoidable_costs": "0", "causes": ["illness"]})
+    assert r.status_code == 302
+    # then the stored note is written in the source language, as the services' other texts are
+    message = HardshipFile.objects.filter(opened_by_worker=True).get().flags[0]["message"]
+    assert "待基层核实" in message and "因病" in message and "Awaiting" not in message
+    # and staff read the note in their language
+    file = HardshipFile.objects.filter(opened_by_worker=True).get()
+    assert message in _client(staff.community).get(f"/console/care/hardship/{file.pk}/").content.decode()
+    page = _client(staff.community, "en").get(f"/console/care/hardship/{file.pk}/").content.decode()
+    assert "This worker already has a file at" in page and "same causes: Illness" in page and message not in page
+
+
+def test_the_pages_cause_and_document_labels_follow_the_models():
+    from zhijia.care.models import DocumentKind, HardshipCause
+    from zhijia.care.views import CAUSE_LABELS, DOCUMENT_LABELS
+
+    assert [(str(k), str(v)) for k, v in CAUSE_LABELS.items()] == HardshipCause.choices
+    assert [(str(k), str(v)) for k, v in DOCUMENT_LABELS.items()] == DocumentKind.choices
