@@ -25,6 +25,17 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts and ends in the default language (zh-Hans): a request in English (the language cookie)
+    leaves English active in the thread, which would leak into the next test's labels and messages."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache_namespace():
     """Each test gets its own cache key prefix: nothing leaks between tests, and no test clears what a parallel
     worker is using (clear() on Redis would flush the whole database)."""
