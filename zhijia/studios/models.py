@@ -9,32 +9,33 @@ a row lock and the database refuses `spent > amount` whatever code writes it.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 
 class StudioLevel(models.TextChoices):
-    DISTRICT = "district", "区级"
-    MUNICIPAL = "municipal", "市级"
+    DISTRICT = "district", _("区级")
+    MUNICIPAL = "municipal", _("市级")
 
 
 class StudioStatus(models.TextChoices):
-    ACTIVE = "active", "运行中"
-    PROBATION = "probation", "限期整改"
-    REVOKED = "revoked", "已撤销"
+    ACTIVE = "active", _("运行中")
+    PROBATION = "probation", _("限期整改")
+    REVOKED = "revoked", _("已撤销")
 
 
 class StudioField(models.TextChoices):
     """The trade or field a studio works in (领域)."""
 
-    MANUFACTURING = "manufacturing", "先进制造"
-    CONSTRUCTION = "construction", "建筑工程"
-    ENERGY = "energy", "能源电力"
-    TRANSPORT = "transport", "交通物流"
-    IT = "it", "信息技术"
-    HEALTH = "health", "医药健康"
-    ENVIRONMENT = "environment", "节能环保"
-    SERVICES = "services", "生活服务"
-    AGRICULTURE = "agriculture", "现代农业"
-    OTHER = "other", "其他"
+    MANUFACTURING = "manufacturing", _("先进制造")
+    CONSTRUCTION = "construction", _("建筑工程")
+    ENERGY = "energy", _("能源电力")
+    TRANSPORT = "transport", _("交通物流")
+    IT = "it", _("信息技术")
+    HEALTH = "health", _("医药健康")
+    ENVIRONMENT = "environment", _("节能环保")
+    SERVICES = "services", _("生活服务")
+    AGRICULTURE = "agriculture", _("现代农业")
+    OTHER = "other", _("其他")
 
 
 class InnovationStudio(models.Model):
@@ -84,10 +85,10 @@ class InnovationStudio(models.Model):
 
 
 class MemberRole(models.TextChoices):
-    LEADER = "leader", "领衔人"
-    CORE = "core", "核心成员"
-    MEMBER = "member", "成员"
-    APPRENTICE = "apprentice", "徒弟"
+    LEADER = "leader", _("领衔人")
+    CORE = "core", _("核心成员")
+    MEMBER = "member", _("成员")
+    APPRENTICE = "apprentice", _("徒弟")
 
 
 class StudioMember(models.Model):
@@ -148,14 +149,14 @@ class SpendingEntry(models.Model):
 
 
 class PatentKind(models.TextChoices):
-    INVENTION = "invention", "发明专利"
-    UTILITY_MODEL = "utility_model", "实用新型"
-    DESIGN = "design", "外观设计"
+    INVENTION = "invention", _("发明专利")
+    UTILITY_MODEL = "utility_model", _("实用新型")
+    DESIGN = "design", _("外观设计")
 
 
 class PatentStatus(models.TextChoices):
-    APPLIED = "applied", "已受理"
-    GRANTED = "granted", "已授权"
+    APPLIED = "applied", _("已受理")
+    GRANTED = "granted", _("已授权")
 
 
 class Patent(models.Model):
@@ -195,11 +196,11 @@ class Conversion(models.Model):
 
 
 class AwardLevel(models.TextChoices):
-    NATIONAL = "national", "国家级"
-    PROVINCIAL = "provincial", "省部级"
-    MUNICIPAL = "municipal", "市级"
-    DISTRICT = "district", "区级"
-    ENTERPRISE = "enterprise", "企业级"
+    NATIONAL = "national", _("国家级")
+    PROVINCIAL = "provincial", _("省部级")
+    MUNICIPAL = "municipal", _("市级")
+    DISTRICT = "district", _("区级")
+    ENTERPRISE = "enterprise", _("企业级")
 
 
 class Award(models.Model):
@@ -215,16 +216,16 @@ class Award(models.Model):
 
 
 class ReviewOutcome(models.TextChoices):
-    EXCELLENT = "excellent", "优秀"
-    PASS = "pass", "合格"
-    FAIL = "fail", "不合格"
+    EXCELLENT = "excellent", _("优秀")
+    PASS = "pass", _("合格")
+    FAIL = "fail", _("不合格")
 
 
 class ReviewAction(models.TextChoices):
-    NONE = "none", "无"
-    PROBATION = "probation", "限期整改"
-    DOWNGRADE = "downgrade", "降级"
-    REVOKE = "revoke", "撤销命名"
+    NONE = "none", _("无")
+    PROBATION = "probation", _("限期整改")
+    DOWNGRADE = "downgrade", _("降级")
+    REVOKE = "revoke", _("撤销命名")
 
 
 class AnnualReview(models.Model):

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from zhijia.accounts.models import Role
 from zhijia.audit.models import Action
@@ -50,13 +51,14 @@ MUNICIPAL_LEVELS = (Level.NATIONAL, Level.PROVINCIAL, Level.MUNICIPAL)
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")
 # The annual review's checklist: (key, label, most points); the most points add up to 100.
+# Labels marked with gettext_noop: Chinese here (and in the errors), translated by the review form when shown.
 REVIEW_ITEMS = (
-    ("rules", "制度建设", 15),
-    ("team", "团队与传承带徒", 15),
-    ("projects", "攻关项目", 20),
-    ("results", "创新成果", 20),
-    ("conversion", "成果转化与推广", 15),
-    ("funds", "资金使用规范", 15),
+    ("rules", gettext_noop("制度建设"), 15),
+    ("team", gettext_noop("团队与传承带徒"), 15),
+    ("projects", gettext_noop("攻关项目"), 20),
+    ("results", gettext_noop("创新成果"), 20),
+    ("conversion", gettext_noop("成果转化与推广"), 15),
+    ("funds", gettext_noop("资金使用规范"), 15),
 )
 REVIEW_EXCELLENT = getattr(settings, "STUDIOS_REVIEW_EXCELLENT", 90)
 REVIEW_PASS = getattr(settings, "STUDIOS_REVIEW_PASS", 60)

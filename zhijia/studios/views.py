@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhijia.core.errors import DomainError
@@ -98,39 +99,39 @@ def studio_action(request, studio_id: int, action: str):
     p = request.POST
     sid = {"studio_id": studio_id}
     if action == "member":
-        call_with_message(request, services.member_add, "已添加成员", worker_id=p.get("worker", ""),
+        call_with_message(request, services.member_add, _("已添加成员"), worker_id=p.get("worker", ""),
                           role=p.get("role", "member"), joined_on=_date_or_none(p.get("joined_on")), **sid)
     elif action == "remove-member":
-        call_with_message(request, services.member_remove, "已移除成员", member_id=_int_or_none(p.get("member")),
+        call_with_message(request, services.member_remove, _("已移除成员"), member_id=_int_or_none(p.get("member")),
                           **sid)
     elif action == "grant":
-        call_with_message(request, services.grant_create, "已拨付助推资金", amount=p.get("amount", ""),
+        call_with_message(request, services.grant_create, _("已拨付助推资金"), amount=p.get("amount", ""),
                           year=p.get("year", ""), purpose=p.get("purpose", ""), **sid)
     elif action == "spend":
         if p.get("spent_on") and _date_or_none(p.get("spent_on")) is None:
-            messages.error(request, "使用日期格式不正确")
+            messages.error(request, _("使用日期格式不正确"))
         else:
-            call_with_message(request, services.grant_spend, "已登记资金使用",
+            call_with_message(request, services.grant_spend, _("已登记资金使用"),
                               grant_id=_int_or_none(p.get("grant")) or 0, amount=p.get("amount", ""),
                               purpose=p.get("purpose", ""), spent_on=_date_or_none(p.get("spent_on")))
     elif action == "patent":
-        call_with_message(request, services.patent_add, "已登记专利", number=p.get("number", ""),
+        call_with_message(request, services.patent_add, _("已登记专利"), number=p.get("number", ""),
                           title=p.get("title", ""), kind=p.get("kind") or None,
                           status=p.get("status", "granted"), year=p.get("year") or None, **sid)
     elif action == "conversion":
-        call_with_message(request, services.conversion_add, "已登记成果转化", title=p.get("title", ""),
+        call_with_message(request, services.conversion_add, _("已登记成果转化"), title=p.get("title", ""),
                           partner=p.get("partner", ""), value=p.get("value", ""), year=p.get("year", ""),
                           patent_id=_int_or_none(p.get("patent")), **sid)
     elif action == "award":
-        call_with_message(request, services.award_add, "已登记获奖", title=p.get("title", ""),
+        call_with_message(request, services.award_add, _("已登记获奖"), title=p.get("title", ""),
                           level=p.get("level", ""), year=p.get("year", ""), awarded_by=p.get("awarded_by", ""),
                           **sid)
     elif action == "review":
         scores = {key: p.get(f"score_{key}", "") for key, _, _ in services.REVIEW_ITEMS}
-        call_with_message(request, services.review_record, "已记录年度考核", year=p.get("year", ""), scores=scores,
+        call_with_message(request, services.review_record, _("已记录年度考核"), year=p.get("year", ""), scores=scores,
                           reason=p.get("reason", ""), action=p.get("action") or None, **sid)
     else:
-        messages.error(request, "未知操作")
+        messages.error(request, _("未知操作"))
     return redirect("studios:studio_detail", studio_id=studio_id)
 
 
@@ -149,7 +150,7 @@ def studio_form(request):
                 leader_worker_id=_int_or_none(p.get("leader_worker")), leader_name=p.get("leader_name", ""),
                 leader_title=p.get("leader_title", ""), region_code=p.get("region_code") or None,
                 description=p.get("description", ""))
-            messages.success(request, f"已命名“{studio.name}”")
+            messages.success(request, _("已命名“%(name)s”") % {"name": studio.name})
             return redirect("studios:studio_detail", studio_id=studio.pk)
         except DomainError as exc:  # shown on the form; the service wrote nothing
             error = exc

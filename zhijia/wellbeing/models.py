@@ -8,13 +8,14 @@ sealed at rest (EncryptedTextField); an anonymous assessment has no worker, no u
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from zhijia.core.fields import EncryptedTextField
 
 
 class Scale(models.TextChoices):
-    PHQ9 = "phq9", "PHQ-9 抑郁"
-    GAD7 = "gad7", "GAD-7 焦虑"
+    PHQ9 = "phq9", _("PHQ-9 抑郁")
+    GAD7 = "gad7", _("GAD-7 焦虑")
 
 
 class Assessment(models.Model):
@@ -87,9 +88,9 @@ class Counsellor(models.Model):
 
 
 class Mode(models.TextChoices):
-    ONLINE = "online", "线上视频"
-    PHONE = "phone", "电话"
-    IN_PERSON = "in_person", "到站面谈"
+    ONLINE = "online", _("线上视频")
+    PHONE = "phone", _("电话")
+    IN_PERSON = "in_person", _("到站面谈")
 
 
 class Slot(models.Model):
@@ -110,10 +111,10 @@ class Slot(models.Model):
 
 
 class BookingStatus(models.TextChoices):
-    BOOKED = "booked", "已预约"
-    CANCELLED = "cancelled", "已取消"
-    ATTENDED = "attended", "已完成"
-    NO_SHOW = "no_show", "未到"
+    BOOKED = "booked", _("已预约")
+    CANCELLED = "cancelled", _("已取消")
+    ATTENDED = "attended", _("已完成")
+    NO_SHOW = "no_show", _("未到")
 
 
 HOLDING_STATUSES = ("booked", "attended", "no_show")
@@ -150,10 +151,10 @@ class SessionNote(models.Model):
 
 
 class ConsultationStatus(models.TextChoices):
-    WAITING = "waiting", "排队中"
-    TAKEN = "taken", "咨询中"
-    CLOSED = "closed", "已结束"
-    WITHDRAWN = "withdrawn", "已撤回"
+    WAITING = "waiting", _("排队中")
+    TAKEN = "taken", _("咨询中")
+    CLOSED = "closed", _("已结束")
+    WITHDRAWN = "withdrawn", _("已撤回")
 
 
 class Consultation(models.Model):

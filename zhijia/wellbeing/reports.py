@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from django.http import HttpResponse
+from django.utils import translation
 from openpyxl import Workbook
 
 from zhijia.audit.models import Action
@@ -29,7 +30,9 @@ def report_workbook(*, user) -> Workbook:
     ws.title = "测评分级"
     ws.append(["月份", "量表", "分级", "人次"])
     for r in data["assessments_by_band"]:
-        ws.append([r["month"], Scale(r["scale"]).label, band_label(r["scale"], r["band"]), r["count"]])
+        with translation.override(None):  # the workbook stays Chinese; the choice label is lazy (translatable)
+            scale_label = str(Scale(r["scale"]).label)
+        ws.append([r["month"], scale_label, band_label(r["scale"], r["band"]), r["count"]])
     ws = wb.create_sheet("预约与等待")
     b, c = data["bookings"], data["consultations"]
     for row in (["预约总数", b["total"]], ["待咨询", b["booked"]], ["已完成", b["attended"]], ["未到", b["no_show"]],

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhijia.audit.models import Action
@@ -27,7 +28,7 @@ def assess(request, scale: str):
     """Open to everyone: a signed-in worker may keep the result or take it anonymously; a visitor is anonymous."""
     scale_def = SCALES.get(scale)
     if scale_def is None:
-        return render(request, "core/error.html", {"message": "量表不存在", "worker": True}, status=404)
+        return render(request, "core/error.html", {"message": _("量表不存在"), "worker": True}, status=404)
     signed_in = request.user.is_authenticated
     if request.method == "POST":
         answers, missing = [], []
@@ -40,7 +41,8 @@ def assess(request, scale: str):
                 answers.append(-1)
         anonymous = not signed_in or request.POST.get("anonymous") == "1"
         if missing:
-            error = f"请回答第{'、'.join(map(str, missing))}题"
+            # Translators: the separator between question numbers in "请回答第2、5题".
+            error = _("请回答第%(numbers)s题") % {"numbers": _("、").join(map(str, missing))}
         else:
             try:
                 assessment = services.assessment_submit(None if anonymous else request.user, scale=scale,
@@ -63,7 +65,7 @@ def assess(request, scale: str):
 @require_POST
 def share(request, assessment_id: int):
     counsellor = request.POST.get("counsellor") or None
-    call_with_message(request, services.assessment_share, "已分享给所选咨询师" if counsellor else "已撤回分享",
+    call_with_message(request, services.assessment_share, _("已分享给所选咨询师") if counsellor else _("已撤回分享"),
         assessment_id=assessment_id, counsellor_id=int(counsellor) if counsellor else None)
     return redirect("wellbeing:worker_home")
 
@@ -79,7 +81,7 @@ def slots(request):
 @require_POST
 def book(request):
     slot = request.POST.get("slot", "")
-    if call_with_message(request, services.booking_create, "预约成功，开始前会短信提醒您",
+    if call_with_message(request, services.booking_create, _("预约成功，开始前会短信提醒您"),
            slot_id=int(slot) if slot.isdigit() else 0):
         return redirect("wellbeing:bookings")
     return redirect("wellbeing:slots")
@@ -94,7 +96,7 @@ def bookings(request):
 @worker_page
 @require_POST
 def booking_cancel(request, booking_id: int):
-    call_with_message(request, services.booking_cancel, "已取消预约", booking_id=booking_id)
+    call_with_message(request, services.booking_cancel, _("已取消预约"), booking_id=booking_id)
     return redirect("wellbeing:bookings")
 
 
@@ -102,7 +104,7 @@ def booking_cancel(request, booking_id: int):
 @require_POST
 def booking_rate(request, booking_id: int):
     rating = request.POST.get("rating", "")
-    call_with_message(request, services.booking_rate, "感谢您的评价", booking_id=booking_id,
+    call_with_message(request, services.booking_rate, _("感谢您的评价"), booking_id=booking_id,
         rating=int(rating) if rating.isdigit() else 0, comment=request.POST.get("comment", ""))
     return redirect("wellbeing:bookings")
 
@@ -111,10 +113,10 @@ def booking_rate(request, booking_id: int):
 def quick(request):
     if request.method == "POST":
         if request.POST.get("withdraw"):
-            call_with_message(request, services.consultation_withdraw, "已退出排队",
+            call_with_message(request, services.consultation_withdraw, _("已退出排队"),
                               consultation_id=int(request.POST["withdraw"]))
         else:
-            call_with_message(request, services.consultation_ask, "已进入排队，咨询师空闲后会马上接起",
+            call_with_message(request, services.consultation_ask, _("已进入排队，咨询师空闲后会马上接起"),
                 topic=request.POST.get("topic", ""))
         return redirect("wellbeing:quick")
     c = selectors.consultation_open_own(user=request.user)
@@ -152,7 +154,7 @@ def console(request):
     stats = volunteer_stats(user=request.user)
     chart = {"months": sorted({r["month"] for r in data["assessments_by_band"]}), "series": {}}
     for r in data["assessments_by_band"]:
-        key = f"{SCALES[r['scale']].name[:5]} {reports.band_label(r['scale'], r['band'])}"
+        key = f"{SCALES[r['scale']].name[:5]} {_(reports.band_label(r['scale'], r['band']))}"
         chart["series"].setdefault(key, {})[r["month"]] = r["count"]
     chart["volunteers"] = stats["per_union"]
     return render(request, "wellbeing/report.html", {
@@ -172,19 +174,19 @@ def desk_action(request):
     target = request.POST.get("id", "")
     target_id = int(target) if target.isdigit() else 0
     if action == "ack":
-        call_with_message(request, services.crisis_flag_acknowledge, "已确认预警，请尽快联系", flag_id=target_id)
+        call_with_message(request, services.crisis_flag_acknowledge, _("已确认预警，请尽快联系"), flag_id=target_id)
     elif action == "take":
         try:
             if services.consultation_take_next(request.user) is None:
-                messages.info(request, "暂无排队的问诊")
+                messages.info(request, _("暂无排队的问诊"))
         except DomainError as exc:
             messages.error(request, exc.message)
     elif action == "close":
-        call_with_message(request, services.consultation_close, "问诊已结束", consultation_id=target_id)
+        call_with_message(request, services.consultation_close, _("问诊已结束"), consultation_id=target_id)
     elif action in ("attended", "no_show"):
-        call_with_message(request, services.booking_mark, "已登记", booking_id=target_id, outcome=action)
+        call_with_message(request, services.booking_mark, _("已登记"), booking_id=target_id, outcome=action)
     elif action == "note":
-        call_with_message(request, services.session_note_write, "咨询记录已加密保存", booking_id=target_id,
+        call_with_message(request, services.session_note_write, _("咨询记录已加密保存"), booking_id=target_id,
             body=request.POST.get("body", ""))
     elif action == "slot":
         from django.utils.dateparse import parse_datetime
@@ -192,10 +194,10 @@ def desk_action(request):
 
         starts = parse_datetime(request.POST.get("starts_at", ""))
         if starts is None:
-            messages.error(request, "请填写开始时间")
+            messages.error(request, _("请填写开始时间"))
         else:
             if starts.tzinfo is None:
                 starts = make_aware(starts, get_current_timezone())
-            call_with_message(request, services.slot_publish, "时段已发布", starts_at=starts,
+            call_with_message(request, services.slot_publish, _("时段已发布"), starts_at=starts,
                               mode=request.POST.get("mode", ""), place=request.POST.get("place", ""))
     return redirect("wellbeing:console")
