@@ -15,21 +15,24 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_noop
 
 
 def _new_gate_id() -> str:
     return secrets.token_hex(6)
 
 
+# Choice labels are marked with gettext_noop, not gettext_lazy: they stay plain Chinese strings here (the API, the
+# exports and the Excel import's label-to-code mapping read them as they are); the pages translate them on display.
 class BenefitKind(models.TextChoices):
-    TICKET = "ticket", "演出票"
-    PASS = "pass", "公园年票/通行证"
-    GOODS = "goods", "实物"
+    TICKET = "ticket", gettext_noop("演出票")
+    PASS = "pass", gettext_noop("公园年票/通行证")
+    GOODS = "goods", gettext_noop("实物")
 
 
 class BenefitMode(models.TextChoices):
-    FCFS = "fcfs", "先到先得"
-    LOTTERY = "lottery", "报名抽签"
+    FCFS = "fcfs", gettext_noop("先到先得")
+    LOTTERY = "lottery", gettext_noop("报名抽签")
 
 
 class Benefit(models.Model):
@@ -93,13 +96,13 @@ class Benefit(models.Model):
 
 
 class ClaimStatus(models.TextChoices):
-    CONFIRMED = "confirmed", "已抢到"
-    WAITLISTED = "waitlisted", "候补中"
-    REGISTERED = "registered", "已报名"
-    REDEEMED = "redeemed", "已核销"
-    CANCELLED = "cancelled", "已取消"
-    EXPIRED = "expired", "已过期"
-    LOST = "lost", "未中签"
+    CONFIRMED = "confirmed", gettext_noop("已抢到")
+    WAITLISTED = "waitlisted", gettext_noop("候补中")
+    REGISTERED = "registered", gettext_noop("已报名")
+    REDEEMED = "redeemed", gettext_noop("已核销")
+    CANCELLED = "cancelled", gettext_noop("已取消")
+    EXPIRED = "expired", gettext_noop("已过期")
+    LOST = "lost", gettext_noop("未中签")
 
 
 # A claim in these states holds a unit and a member slot.
@@ -174,13 +177,13 @@ class Claim(models.Model):
 
 
 class RefusalReason(models.TextChoices):
-    NOT_MEMBER = "not_member", "非在会会员"
-    NOT_ELIGIBLE = "not_eligible", "不符合领取条件"
-    NOT_OPEN = "not_open", "未开始"
-    CLOSED = "closed", "已截止"
-    OVER_LIMIT = "over_limit", "超过每人限领"
-    THROTTLED = "throttled", "请求过于频繁"
-    KEY_REUSED = "key_reused", "幂等键被不同请求复用"
+    NOT_MEMBER = "not_member", gettext_noop("非在会会员")
+    NOT_ELIGIBLE = "not_eligible", gettext_noop("不符合领取条件")
+    NOT_OPEN = "not_open", gettext_noop("未开始")
+    CLOSED = "closed", gettext_noop("已截止")
+    OVER_LIMIT = "over_limit", gettext_noop("超过每人限领")
+    THROTTLED = "throttled", gettext_noop("请求过于频繁")
+    KEY_REUSED = "key_reused", gettext_noop("幂等键被不同请求复用")
 
 
 class ClaimRefusal(models.Model):

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from zhijia.benefits import selectors, services
@@ -72,7 +73,7 @@ def worker_mine(request):
 def worker_cancel(request, claim_id: int):
     try:
         services.claim_cancel(request.user, claim_id=claim_id)
-        messages.success(request, "已取消，名额已让给候补的会员")
+        messages.success(request, gettext("已取消，名额已让给候补的会员"))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("benefits:worker_mine")
@@ -89,25 +90,31 @@ def console_list(request):
 LOCAL = {"type": "datetime-local"}
 
 
+def _translated(choices) -> list:
+    """Choices with their labels translated when shown (the models mark them with gettext_noop)."""
+    return [(value, gettext_lazy(label)) for value, label in choices]
+
+
 class BenefitForm(forms.Form):
-    title = forms.CharField(label="名称", max_length=120)
-    kind = forms.ChoiceField(label="类型", choices=BenefitKind.choices)
-    units = forms.IntegerField(label="名额", min_value=1)
-    per_member_limit = forms.IntegerField(label="每人限领", min_value=1, initial=1)
-    mode = forms.ChoiceField(label="方式", choices=BenefitMode.choices)
-    release_at = forms.DateTimeField(label="开抢/报名开始", widget=forms.DateTimeInput(attrs=LOCAL))
-    closes_at = forms.DateTimeField(label="活动截止", widget=forms.DateTimeInput(attrs=LOCAL))
-    registration_closes_at = forms.DateTimeField(label="报名截止（抽签）", required=False,
+    title = forms.CharField(label=gettext_lazy("名称"), max_length=120)
+    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=_translated(BenefitKind.choices))
+    units = forms.IntegerField(label=gettext_lazy("名额"), min_value=1)
+    per_member_limit = forms.IntegerField(label=gettext_lazy("每人限领"), min_value=1, initial=1)
+    mode = forms.ChoiceField(label=gettext_lazy("方式"), choices=_translated(BenefitMode.choices))
+    release_at = forms.DateTimeField(label=gettext_lazy("开抢/报名开始"), widget=forms.DateTimeInput(attrs=LOCAL))
+    closes_at = forms.DateTimeField(label=gettext_lazy("活动截止"), widget=forms.DateTimeInput(attrs=LOCAL))
+    registration_closes_at = forms.DateTimeField(label=gettext_lazy("报名截止（抽签）"), required=False,
                                                  widget=forms.DateTimeInput(attrs=LOCAL))
-    draw_at = forms.DateTimeField(label="开奖时间（抽签）", required=False,
+    draw_at = forms.DateTimeField(label=gettext_lazy("开奖时间（抽签）"), required=False,
                                   widget=forms.DateTimeInput(attrs=LOCAL))
-    eligible_occupations = forms.MultipleChoiceField(label="限定职业（不选为不限）", required=False,
-                                                     choices=Occupation.choices,
+    eligible_occupations = forms.MultipleChoiceField(label=gettext_lazy("限定职业（不选为不限）"),
+                                                     required=False, choices=_translated(Occupation.choices),
                                                      widget=forms.CheckboxSelectMultiple)
-    eligible_honours = forms.MultipleChoiceField(label="限定荣誉（不选为不限）", required=False,
-                                                 choices=HonourKind.choices, widget=forms.CheckboxSelectMultiple)
-    redemption_place = forms.CharField(label="核销地点", required=False, max_length=200)
-    description = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    eligible_honours = forms.MultipleChoiceField(label=gettext_lazy("限定荣誉（不选为不限）"), required=False,
+                                                 choices=_translated(HonourKind.choices),
+                                                 widget=forms.CheckboxSelectMultiple)
+    redemption_place = forms.CharField(label=gettext_lazy("核销地点"), required=False, max_length=200)
+    description = forms.CharField(label=gettext_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 @staff_page
@@ -116,7 +123,7 @@ def console_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             benefit = services.benefit_create(request.user, **form.cleaned_data)
-            messages.success(request, "已发布")
+            messages.success(request, gettext("已发布"))
             return redirect("benefits:console_detail", benefit_id=benefit.pk)
         except DomainError as exc:
             for name, msg in (exc.fields or {"__all__": exc.message}).items():
@@ -142,7 +149,7 @@ def console_edit(request, benefit_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.benefit_update(request.user, benefit_id=benefit.pk, **form.cleaned_data)
-            messages.success(request, "已修改")
+            messages.success(request, gettext("已修改"))
             return redirect("benefits:console_detail", benefit_id=benefit.pk)
         except DomainError as exc:
             for name, msg in (exc.fields or {"__all__": exc.message}).items():
@@ -153,7 +160,7 @@ def console_edit(request, benefit_id: int):
 @staff_page
 @require_POST
 def console_withdraw(request, benefit_id: int):
-    call_with_message(request, services.benefit_withdraw, "已撤回", benefit_id=benefit_id,
+    call_with_message(request, services.benefit_withdraw, gettext("已撤回"), benefit_id=benefit_id,
                       reason=request.POST.get("reason", ""))
     return redirect("benefits:console_detail", benefit_id=benefit_id)
 

@@ -11,54 +11,57 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 
+# Choice labels are marked with gettext_noop, not gettext_lazy: they stay plain Chinese strings here (the API, the
+# exports and the Excel import's label-to-code mapping read them as they are); the pages translate them on display.
 class StationKind(models.TextChoices):
-    WORKERS_HOME = "workers_home", "职工之家"
-    WARM_STATION = "warm_station", "职工暖心驿站"
-    OUTDOOR_STATION = "outdoor_station", "户外劳动者服务站"
-    MIND_STATION = "mind_station", "职工心灵驿站"
-    READING_ROOM = "reading_room", "职工书屋"
-    GYM = "gym", "职工健身室"
-    COURIERS_HOME = "couriers_home", "投递员之家"
+    WORKERS_HOME = "workers_home", gettext_noop("职工之家")
+    WARM_STATION = "warm_station", gettext_noop("职工暖心驿站")
+    OUTDOOR_STATION = "outdoor_station", gettext_noop("户外劳动者服务站")
+    MIND_STATION = "mind_station", gettext_noop("职工心灵驿站")
+    READING_ROOM = "reading_room", gettext_noop("职工书屋")
+    GYM = "gym", gettext_noop("职工健身室")
+    COURIERS_HOME = "couriers_home", gettext_noop("投递员之家")
 
 
 class StationGrade(models.TextChoices):
-    NONE = "", "—"
-    MODEL = "model", "模范职工之家"
-    ENTERPRISE = "enterprise", "企业职工之家"
+    NONE = "", gettext_noop("—")
+    MODEL = "model", gettext_noop("模范职工之家")
+    ENTERPRISE = "enterprise", gettext_noop("企业职工之家")
 
 
 class HostType(models.TextChoices):
-    COMMUNITY_CENTRE = "community_centre", "党群服务中心"
-    ENTERPRISE = "enterprise", "企业"
-    PETROL_STATION = "petrol_station", "加油站"
-    DELIVERY_POINT = "delivery_point", "快递网点"
-    BOOKSHOP = "bookshop", "书店"
-    BARBER = "barber", "理发店"
-    SUPERMARKET = "supermarket", "超市"
-    BANK = "bank", "银行网点"
-    PUBLIC_SPACE = "public_space", "公共场所"
-    OTHER = "other", "其他"
+    COMMUNITY_CENTRE = "community_centre", gettext_noop("党群服务中心")
+    ENTERPRISE = "enterprise", gettext_noop("企业")
+    PETROL_STATION = "petrol_station", gettext_noop("加油站")
+    DELIVERY_POINT = "delivery_point", gettext_noop("快递网点")
+    BOOKSHOP = "bookshop", gettext_noop("书店")
+    BARBER = "barber", gettext_noop("理发店")
+    SUPERMARKET = "supermarket", gettext_noop("超市")
+    BANK = "bank", gettext_noop("银行网点")
+    PUBLIC_SPACE = "public_space", gettext_noop("公共场所")
+    OTHER = "other", gettext_noop("其他")
 
 
 class StationStatus(models.TextChoices):
-    OPEN = "open", "开放"
-    SUSPENDED = "suspended", "暂停"
-    CLOSED = "closed", "关闭"
+    OPEN = "open", gettext_noop("开放")
+    SUSPENDED = "suspended", gettext_noop("暂停")
+    CLOSED = "closed", gettext_noop("关闭")
 
 
 class Amenity(models.TextChoices):
     """配备物品. The order is the bit order of `Station.amenity_mask`: append, never reorder."""
 
-    DRINKING_WATER = "drinking_water", "直饮水"
-    MICROWAVE = "microwave", "微波炉"
-    FIRST_AID_KIT = "first_aid_kit", "医用应急箱"
-    TYRE_PUMP = "tyre_pump", "打气筒"
-    CHARGER = "charger", "充电器"
-    SEATS = "seats", "休憩座椅"
-    TOILET = "toilet", "卫生间"
-    WIFI = "wifi", "无线网络"
+    DRINKING_WATER = "drinking_water", gettext_noop("直饮水")
+    MICROWAVE = "microwave", gettext_noop("微波炉")
+    FIRST_AID_KIT = "first_aid_kit", gettext_noop("医用应急箱")
+    TYRE_PUMP = "tyre_pump", gettext_noop("打气筒")
+    CHARGER = "charger", gettext_noop("充电器")
+    SEATS = "seats", gettext_noop("休憩座椅")
+    TOILET = "toilet", gettext_noop("卫生间")
+    WIFI = "wifi", gettext_noop("无线网络")
 
 
 AMENITY_BITS = {code: 1 << i for i, code in enumerate(Amenity.values)}
@@ -118,13 +121,13 @@ class Station(models.Model):
 class SevenHave(models.TextChoices):
     """七有: the seven things a station must have."""
 
-    SITE = "site", "有场地"
-    SIGN = "sign", "有标识"
-    FACILITIES = "facilities", "有设施"
-    PUBLICITY = "publicity", "有宣传"
-    SERVICES = "services", "有服务"
-    RULES = "rules", "有制度"
-    RESULTS = "results", "有成效"
+    SITE = "site", gettext_noop("有场地")
+    SIGN = "sign", gettext_noop("有标识")
+    FACILITIES = "facilities", gettext_noop("有设施")
+    PUBLICITY = "publicity", gettext_noop("有宣传")
+    SERVICES = "services", gettext_noop("有服务")
+    RULES = "rules", gettext_noop("有制度")
+    RESULTS = "results", gettext_noop("有成效")
 
 
 class Inspection(models.Model):
@@ -146,8 +149,8 @@ class Inspection(models.Model):
 
 
 class FollowUpStatus(models.TextChoices):
-    OPEN = "open", "整改中"
-    RESOLVED = "resolved", "已整改"
+    OPEN = "open", gettext_noop("整改中")
+    RESOLVED = "resolved", gettext_noop("已整改")
 
 
 class FollowUp(models.Model):

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from zhijia.core.errors import ValidationFailed
@@ -26,7 +27,10 @@ from zhijia.stations.models import (
     StationStatus,
 )
 
-AMENITY_LABELS = dict(Amenity.choices)
+
+def _translated(choices) -> list[tuple[str, str]]:
+    """Choices with their labels in the request's language (the models mark them with gettext_noop)."""
+    return [(value, gettext(label)) for value, label in choices]
 
 
 def _districts():
@@ -37,10 +41,12 @@ def _districts():
 @worker_page
 def worker_map(request):
     return render(request, "stations/worker_map.html", {
-        "kinds": StationKind.choices, "amenities": Amenity.choices, "districts": _districts(),
+        "kinds": _translated(StationKind.choices), "amenities": _translated(Amenity.choices),
+        "districts": _districts(),
         "map_config": {"tileUrl": settings.MAP_TILE_URL, "tileCoords": settings.MAP_TILE_COORDS,
                        "nearestUrl": "/api/v1/stations/nearest",
-                       "amenityLabels": AMENITY_LABELS, "districts": _districts(), "defaultDistrict": "110111"},
+                       "amenityLabels": dict(_translated(Amenity.choices)), "districts": _districts(),
+                       "defaultDistrict": "110111"},
     })
 
 
@@ -68,7 +74,8 @@ def station_list(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     selectors.with_open_now(page.object_list)
     return render(request, "stations/station_list.html", {
-        "scope": scope, "page": page, "f": f, "kinds": StationKind.choices, "statuses": StationStatus.choices,
+        "scope": scope, "page": page, "f": f, "kinds": _translated(StationKind.choices),
+        "statuses": _translated(StationStatus.choices),
         "total": qs.count(), "query": _without_page(request.GET), "base_query": _without_page(request.GET),
         "overdue": selectors.follow_up_list(user=request.user, overdue=True).count(),
     })
@@ -89,7 +96,8 @@ def station_detail(request, station_id: int):
     peak_day = max((v["visits"] for v in visits), default=0) or 1
     peak_hour = max((v["visits"] for v in by_hour), default=0) or 1
     glat, glng = geo.to_gcj02(station.lat, station.lng)
-    labels = dict(SevenHave.choices)
+    labels = dict(_translated(SevenHave.choices))
+    amenity_labels = dict(_translated(Amenity.choices))
     inspections = list(selectors.inspection_list(user=request.user, station_id=station_id)[:20])
     for i in inspections:
         i.item_rows = [(labels[k], v["score"]) for k, v in i.items.items()]
@@ -98,14 +106,14 @@ def station_detail(request, station_id: int):
         fu.failed_labels = [labels.get(k, k) for k in fu.failed_items]
     return render(request, "stations/station_detail.html", {
         "station": station, "hours_text": hours.describe(station.opening_hours),
-        "amenity_labels": [AMENITY_LABELS.get(a, a) for a in station.amenities],
+        "amenity_labels": [amenity_labels.get(a, a) for a in station.amenities],
         "gcj02": (round(glat, 6), round(glng, 6)),
         "inspections": inspections,
         "follow_ups": follow_ups,
         "visits": [dict(v, pct=round(100 * v["visits"] / peak_day)) for v in visits],
         "hours": [dict(v, pct=round(100 * v["visits"] / peak_hour)) for v in by_hour],
         "total_visits": sum(v["visits"] for v in visits),
-        "seven": SevenHave.choices, "today": timezone.localdate(),
+        "seven": _translated(SevenHave.choices), "today": timezone.localdate(),
         "pass_score": settings.STATIONS_INSPECTION_PASS_SCORE,
     })
 
@@ -139,15 +147,16 @@ def station_form(request, station_id: int | None = None):
                 station = services.station_create(request.user, union_id=union_id, **data)
             else:
                 station = services.station_update(request.user, station_id=station.pk, union_id=union_id, **data)
-            messages.success(request, f"已保存站点“{station.name}”")
+            messages.success(request, gettext("已保存站点“%(name)s”") % {"name": station.name})
             return redirect("stations:station_detail", station_id=station.pk)
         except ValidationFailed as exc:
             error = exc
     return render(request, "stations/station_form.html", {
         "station": station, "unions": unions, "error": error, "values": values,
         "hours_text": _hours_text(station.opening_hours) if station else "周一至周日 08:00-20:00",
-        "kinds": StationKind.choices, "grades": StationGrade.choices, "hosts": HostType.choices,
-        "statuses": StationStatus.choices, "amenities": Amenity.choices,
+        "kinds": _translated(StationKind.choices), "grades": _translated(StationGrade.choices),
+        "hosts": _translated(HostType.choices), "statuses": _translated(StationStatus.choices),
+        "amenities": _translated(Amenity.choices),
     }, status=400 if error else 200)
 
 
@@ -178,15 +187,17 @@ def inspection_new(request, station_id: int):
     try:
         day = dt.date.fromisoformat(request.POST.get("inspected_on", ""))
     except ValueError:
-        messages.error(request, "检查日期格式不正确")
+        messages.error(request, gettext("检查日期格式不正确"))
         return redirect("stations:station_detail", station_id=station_id)
     try:
         inspection = services.inspection_record(request.user, station_id=station_id, inspected_on=day, items=items,
                                                 note=request.POST.get("note", ""))
         if inspection.passed:
-            messages.success(request, f"七有检查已记录：达标，总分{inspection.total_score}")
+            messages.success(request, gettext("七有检查已记录：达标，总分%(score)s")
+                             % {"score": inspection.total_score})
         else:
-            messages.warning(request, f"七有检查已记录：未达标，总分{inspection.total_score}，已生成整改")
+            messages.warning(request, gettext("七有检查已记录：未达标，总分%(score)s，已生成整改")
+                             % {"score": inspection.total_score})
     except ValidationFailed as exc:
         messages.error(request, exc.message)
     return redirect("stations:station_detail", station_id=station_id)
@@ -198,8 +209,8 @@ def follow_ups(request):
     qs = selectors.follow_up_list(user=request.user, status=status or None)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "stations/follow_ups.html", {
-        "page": page, "status": status, "statuses": FollowUpStatus.choices, "today": timezone.localdate(),
-        "labels": dict(SevenHave.choices)})
+        "page": page, "status": status, "statuses": _translated(FollowUpStatus.choices), "today": timezone.localdate(),
+        "labels": dict(_translated(SevenHave.choices))})
 
 
 @staff_page
@@ -208,7 +219,7 @@ def follow_up_resolve(request, follow_up_id: int):
     try:
         follow_up = services.follow_up_resolve(request.user, follow_up_id=follow_up_id,
                                                resolution=request.POST.get("resolution", ""))
-        messages.success(request, "整改已完成")
+        messages.success(request, gettext("整改已完成"))
         target = follow_up.station_id
     except ValidationFailed as exc:
         messages.error(request, exc.message)
