@@ -24,6 +24,17 @@ def pytest_configure(config):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 
+def signed_in(user, language: str | None = None):
+    """A test client signed in as `user`, asking for `language` ("en") by the cookie the header's switch sets."""
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user)
+    if language:
+        c.cookies["django_language"] = language
+    return c
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Every test starts and ends in the default language (zh-Hans): a request in English (the language cookie)

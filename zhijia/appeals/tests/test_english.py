@@ -3,57 +3,42 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
-from django.utils import translation
 
 from zhijia.appeals import selectors, services, views
 from zhijia.appeals.models import AppealEvent
 from zhijia.appeals.templatetags.appeals_tags import ACTION_LABELS_I18N
+from zhijia.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _restore_language():
-    """A request with the cookie activates English in this thread; later tests expect the default again."""
-    with translation.override(settings.LANGUAGE_CODE):
-        yield
-
-
-def client_for(user, lang: str | None = None) -> Client:
-    c = Client()
-    c.force_login(user)
-    if lang:
-        c.cookies["django_language"] = lang
-    return c
 
 
 def test_staff_list_and_detail_in_english_and_chinese(desk, intake):
     a = intake()
     services.appeal_dispatch(desk.agent, appeal_id=a.pk, union_id=desk.city.chengguan.pk)
-    en = client_for(desk.admin, "en").get("/console/appeals/").content.decode()
+    en = signed_in(desk.admin, "en").get("/console/appeals/").content.decode()
     assert "Appeals · Cases" in en and "接诉即办 · 诉求" not in en
     assert "Hotline intake (new appeal)" in en and "Dispatched" in en and "已派单" not in en
-    zh = client_for(desk.admin).get("/console/appeals/").content.decode()
+    zh = signed_in(desk.admin).get("/console/appeals/").content.decode()
     assert "接诉即办 · 诉求" in zh and "热线受理 (新诉求)" in zh and "已派单" in zh and "Appeals · Cases" not in zh
 
-    detail = client_for(desk.admin, "en").get(f"/console/appeals/{a.pk}/").content.decode()
+    detail = signed_in(desk.admin, "en").get(f"/console/appeals/{a.pk}/").content.decode()
     assert "Handling union" in detail and "Accept" in detail and "签收" not in detail
     assert "<strong>Received</strong>" in detail  # the history, worded as events
 
 
 def test_worker_page_in_english_and_chinese(desk, intake):
     intake()
-    en = client_for(desk.worker_user, "en").get("/w/appeals/").content.decode()
+    en = signed_in(desk.worker_user, "en").get("/w/appeals/").content.decode()
     assert "Raise a problem" in en and "我要反映问题" not in en
     assert "Write to the union chair" in en and "写信给工会主席" not in en
-    zh = client_for(desk.worker_user).get("/w/appeals/").content.decode()
+    zh = signed_in(desk.worker_user).get("/w/appeals/").content.decode()
     assert "我要反映问题" in zh and "Raise a problem" not in zh
 
 
 def test_flash_is_english_but_the_stored_note_stays_chinese(desk):
-    c = client_for(desk.agent, "en")
+    c = signed_in(desk.agent, "en")
     r = c.post("/console/appeals/intake/", {
         "worker": desk.worker.pk, "channel": "hotline_12351", "category": "wage_arrears", "urgency": "normal",
         "text": "拖欠工资", "region_code": "110111001000", "finish": "save", "idempotency_key": "en-1"}, follow=True)

@@ -4,27 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from zhijia.care import services
 from zhijia.care.models import HardshipFile
-
-
-@pytest.fixture(autouse=True)
-def _source_language_after():
-    """LocaleMiddleware leaves the last request's language active in the thread; later tests expect Chinese."""
-    yield
-    translation.deactivate()
-
-
-def _client(user, language: str | None = None) -> Client:
-    c = Client()
-    c.force_login(user)
-    if language:
-        c.cookies["django_language"] = language
-    return c
+from zhijia.conftest import signed_in
 
 
 def test_worker_home_in_english_and_in_chinese(staff, city, campaign, make_worker_user, living_standard):
@@ -36,24 +20,24 @@ def test_worker_home_in_english_and_in_chinese(staff, city, campaign, make_worke
     services.hardship_file_open(staff.chengguan, worker=user.worker.pk, yearly_income="12000",
                                 yearly_unavoidable_costs="0", causes=["illness"])
     # when they open their care page in English
-    page = _client(user, "en").get("/w/care/").content.decode()
+    page = signed_in(user, "en").get("/w/care/").content.decode()
     # then headings, tiles, history kinds and statuses are English
     assert "My care" in page and "Apply for hardship help" in page and "Care visit" in page
     assert "Awaiting check by grassroots union" in page and "500.00 yuan" in page
     assert "我的关爱" not in page and "申请困难帮扶" not in page and "待基层核实" not in page
     # and without the cookie the page is the Chinese one
-    page = _client(user).get("/w/care/").content.decode()
+    page = signed_in(user).get("/w/care/").content.decode()
     assert "我的关爱" in page and "走访慰问" in page and "500.00 元" in page and "My care" not in page
 
 
 def test_staff_pages_in_english_and_in_chinese(staff, campaign):
-    c = _client(staff.fangshan, "en")
+    c = signed_in(staff.fangshan, "en")
     page = c.get("/console/care/").content.decode()
     assert "Warmth campaigns" in page and "Create campaign" in page and "2026年冬季送温暖" in page  # data stays
     assert "创建活动" not in page and "送温暖活动" not in page
     page = c.get(f"/console/care/campaigns/{campaign.pk}/").content.decode()
     assert "Record a care visit" in page and "登记走访慰问" not in page
-    page = _client(staff.fangshan).get("/console/care/").content.decode()
+    page = signed_in(staff.fangshan).get("/console/care/").content.decode()
     assert "送温暖活动" in page and "创建活动" in page and "Create campaign" not in page
 
 
@@ -64,7 +48,7 @@ def test_an_english_worker_applying_stores_the_duplicate_help_note_in_chinese(st
     services.hardship_file_open(staff.chengguan, worker=user.worker.pk, yearly_income="12000",
                                 yearly_unavoidable_costs="0", causes=["illness"])
     # when the worker applies on the English page
-    r = _client(user, "en").post("/w/care/hardship/apply/", {"yearly_income": "12000",
+    r = signed_in(user, "en").post("/w/care/hardship/apply/", {"yearly_income": "12000",
                                                              "yearly_unavoidable_costs": "0", "causes": ["illness"]})
     assert r.status_code == 302
     # then the stored note is written in the source language, as the services' other texts are
@@ -72,8 +56,8 @@ def test_an_english_worker_applying_stores_the_duplicate_help_note_in_chinese(st
     assert "待基层核实" in message and "因病" in message and "Awaiting" not in message
     # and staff read the note in their language
     file = HardshipFile.objects.filter(opened_by_worker=True).get()
-    assert message in _client(staff.community).get(f"/console/care/hardship/{file.pk}/").content.decode()
-    page = _client(staff.community, "en").get(f"/console/care/hardship/{file.pk}/").content.decode()
+    assert message in signed_in(staff.community).get(f"/console/care/hardship/{file.pk}/").content.decode()
+    page = signed_in(staff.community, "en").get(f"/console/care/hardship/{file.pk}/").content.decode()
     assert "This worker already has a file at" in page and "same causes: Illness" in page and message not in page
 
 

@@ -1,18 +1,10 @@
 """The challenge pages in English: with the language cookie set to en the pages' own text is English (data such as
 titles and union names stays as typed); without it the pages are Chinese as before."""
 
-from django.test import Client
 from django.utils import timezone
 
 from zhijia.challenge import services
-
-
-def signed_in(user, *, language: str | None = None) -> Client:
-    c = Client()
-    c.force_login(user)
-    if language:
-        c.cookies["django_language"] = language
-    return c
+from zhijia.conftest import signed_in
 
 
 def test_worker_challenge_page_in_english_and_chinese(joined, challenge):

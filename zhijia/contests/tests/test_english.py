@@ -3,15 +3,8 @@ titles, trades and questions stays as typed); without it the pages are Chinese a
 
 from django.test import Client
 
+from zhijia.conftest import signed_in
 from zhijia.contests import services
-
-
-def signed_in(user, *, language: str | None = None) -> Client:
-    c = Client()
-    c.force_login(user)
-    if language:
-        c.cookies["django_language"] = language
-    return c
 
 
 def test_worker_home_in_english_and_chinese(world):

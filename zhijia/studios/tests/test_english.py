@@ -1,21 +1,14 @@
 """The studios pages in English (cookie django_language=en) and, without the cookie, still in Chinese."""
 
 import pytest
-from django.test import Client
 
-
-def _client(user, *, english: bool) -> Client:
-    c = Client()
-    c.force_login(user)
-    if english:
-        c.cookies["django_language"] = "en"
-    return c
+from zhijia.conftest import signed_in
 
 
 @pytest.mark.django_db
 def test_console_pages_in_english(fangshan_staff, make_studio):
     studio = make_studio(fangshan_staff, name="良乡数控创新工作室")
-    c = _client(fangshan_staff, english=True)
+    c = signed_in(fangshan_staff, "en")
     listing = c.get("/console/studios/").content.decode()
     assert "Totals by district" in listing and "分区汇总" not in listing
     assert "良乡数控创新工作室" in listing  # data stays as typed
@@ -31,13 +24,13 @@ def test_console_pages_in_english(fangshan_staff, make_studio):
 
 @pytest.mark.django_db
 def test_worker_page_in_english(fangshan_worker):
-    page = _client(fangshan_worker.user, english=True).get("/w/studios/").content.decode()
+    page = signed_in(fangshan_worker.user, "en").get("/w/studios/").content.decode()
     assert "Near me" in page and "我附近的" not in page
 
 
 @pytest.mark.django_db
 def test_pages_still_chinese_without_the_cookie(fangshan_staff, fangshan_worker, make_studio):
     make_studio(fangshan_staff, name="良乡数控创新工作室")
-    listing = _client(fangshan_staff, english=False).get("/console/studios/").content.decode()
+    listing = signed_in(fangshan_staff).get("/console/studios/").content.decode()
     assert "分区汇总" in listing and "Totals by district" not in listing
-    assert "我附近的" in _client(fangshan_worker.user, english=False).get("/w/studios/").content.decode()
+    assert "我附近的" in signed_in(fangshan_worker.user).get("/w/studios/").content.decode()

@@ -1,20 +1,11 @@
 """The wellbeing pages in English (cookie django_language=en) and, without the cookie, still in Chinese."""
 
-from django.test import Client
-
+from zhijia.conftest import signed_in
 from zhijia.wellbeing import services
 
 
-def _client(user, *, english: bool) -> Client:
-    c = Client()
-    c.force_login(user)
-    if english:
-        c.cookies["django_language"] = "en"
-    return c
-
-
 def test_worker_home_and_assessment_in_english(worker):
-    c = _client(worker, english=True)
+    c = signed_in(worker, "en")
     home = c.get("/w/wellbeing/").content.decode()
     assert "Mental-health self-check" in home and "心理自评" not in home
     assert "PHQ-9 depression self-check" in home and "抑郁症状自评" not in home
@@ -26,7 +17,7 @@ def test_worker_home_and_assessment_in_english(worker):
 
 
 def test_worker_flash_and_error_in_english(worker, slot):
-    c = _client(worker, english=True)
+    c = signed_in(worker, "en")
     assert "Booked. We will send you a text message" in c.post("/w/wellbeing/book/", {"slot": slot.pk},
                                                                 follow=True).content.decode()
     missing = c.post("/w/wellbeing/assess/gad7/", {"q1": "1"}).content.decode()
@@ -34,17 +25,17 @@ def test_worker_flash_and_error_in_english(worker, slot):
 
 
 def test_worker_home_still_chinese_without_the_cookie(worker):
-    home = _client(worker, english=False).get("/w/wellbeing/").content.decode()
+    home = signed_in(worker).get("/w/wellbeing/").content.decode()
     assert "心理自评" in home and "Mental-health self-check" not in home
 
 
 def test_counsellor_desk_and_staff_report_in_english(worker, counsellor, staff):
     services.assessment_submit(worker, scale="phq9", answers=[0] * 8 + [2])
-    desk = _client(counsellor.user, english=True).get("/console/wellbeing/").content.decode()
+    desk = signed_in(counsellor.user, "en").get("/console/wellbeing/").content.decode()
     assert "Counselling desk" in desk and "心理咨询台" not in desk
     assert "Acknowledge and follow up" in desk and "确认并跟进" not in desk
-    report = _client(staff.fangshan, english=True).get("/console/wellbeing/").content.decode()
+    report = signed_in(staff.fangshan, "en").get("/console/wellbeing/").content.decode()
     assert "Wellbeing and volunteer statistics" in report and "心理关爱与志愿服务统计" not in report
-    chinese = _client(staff.fangshan, english=False).get("/console/wellbeing/").content.decode()
+    chinese = signed_in(staff.fangshan).get("/console/wellbeing/").content.decode()
     assert "心理关爱与志愿服务统计" in chinese and "Wellbeing and volunteer statistics" not in chinese
-    assert "心理咨询台" in _client(counsellor.user, english=False).get("/console/wellbeing/").content.decode()
+    assert "心理咨询台" in signed_in(counsellor.user).get("/console/wellbeing/").content.decode()
