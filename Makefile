@@ -62,5 +62,7 @@ clean:
 
 messages: install
 	$(PY) manage.py makemessages -l en --ignore=".venv/*" --ignore="node_modules/*" --ignore="var/*" -v0
+	$(PY) manage.py makemessages -d djangojs -l en --ignore=".venv/*" --ignore="node_modules/*" --ignore="var/*" \
+		--ignore="zhijia/static/vendor/*" -v0
 	$(PY) scripts/messages_en.py
 	$(PY) manage.py compilemessages -l en -v0

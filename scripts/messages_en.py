@@ -1,4 +1,5 @@
-"""Fill the English catalogue: `make messages` runs makemessages, then this, then compilemessages.
+"""Fill the English catalogues (django.po and the JavaScript one, djangojs.po): `make messages` runs makemessages
+for both domains, then this, then compilemessages.
 
 Chinese is the source language (msgids are Chinese); this file holds the English for each.
 """
@@ -99,33 +100,120 @@ COUNTERS = {
 EN.update(COUNTERS)
 
 
-def _entry(block: str) -> str:
-    """One catalogue entry with its English from EN: the msgstr set, a fuzzy guess of makemessages dropped.
+# The JavaScript catalogue (djangojs.po, served at /jsi18n/): the text that zhijia/static/js/*.js writes into pages
+# through gettext/interpolate. Kept apart from EN: the two catalogues are separate files.
+JS_EN = {
+    # appeals.js, care.js, wellbeing.js, members.js: picks and chart legends
+    "已选择：%(name)s": "Selected: %(name)s", "响应率": "Response rate", "解决率": "Resolution rate",
+    "满意率": "Satisfaction rate", "预算（元）": "Budget (yuan)", "已支出（元）": "Spent (yuan)",
+    "困难职工档案": "Hardship files", "人次": "Attendances", "服务时长（小时）": "Service hours",
+    "入会人数": "New members",
+    # benefits.js: the countdown and the redemption scanner
+    "距开始 %(d)s天 %(clock)s": "Starts in %(d)sd %(clock)s", "距开始 %(clock)s": "Starts in %(clock)s",
+    "已识别：%(code)s": "Scanned: %(code)s",
+    "此设备无法使用摄像头，请手动输入核销码。": "This device cannot use a camera; enter the redemption code by hand.",
+    "正在扫描…": "Scanning…",
+    "无法打开摄像头（未授权或不可用），请手动输入核销码。":
+        "Cannot open the camera (not allowed or not available); enter the redemption code by hand.",
+    # contests.js
+    "时间到，正在交卷…": "Time is up; handing in your paper…",
+    # members.js: the join page's location
+    "此设备不支持定位，请手动选择所在区。": "This device cannot find its location; choose your district.",
+    "正在定位…": "Finding your location…",
+    "已获取位置，提交后将按位置确定所在区。": "Location found; your district will be set from it when you submit.",
+    "未能获取位置，请手动选择所在区。": "Could not get your location; choose your district.",
+    # members-scan.js: checking an e-card
+    "有效": "Valid", "已注销": "Revoked", "已过期": "Expired", "被篡改或伪造": "Tampered with or forged",
+    "签发密钥未知": "Unknown signing key", "不是会员卡": "Not a membership card",
+    "离线验证未就绪：本机还没有公钥和注销名单（联网打开本页一次即可）。":
+        "Offline check not ready: this device has no public key or revocation list yet "
+        "(open this page once while online).",
+    "离线验证已就绪：公钥 %(kids)s；注销名单版本 %(version)s（%(n)s 条），更新于 %(at)s。":
+        "Offline check ready: public keys %(kids)s; revocation list version %(version)s (%(n)s revoked), "
+        "updated %(at)s.",
+    "、": ", ", "：": ": ", "无": "none",
+    "本机没有公钥，无法离线验证": "No public key on this device, so it cannot check offline",
+    "不是职工之家电子会员卡": "Not a Workers' Home e-membership card",
+    "会员卡内容已损坏或被篡改": "The card's content is damaged or has been tampered with",
+    "签发密钥未知或已停用": "The signing key is unknown or retired",
+    "签名无效，会员卡被伪造或篡改": "Invalid signature: the card is forged or tampered with",
+    "会员卡已注销（已补发新卡或已退会/转出）":
+        "The card has been revoked (a new card was issued, or the member left or transferred out)",
+    "会员卡已过期": "The card has expired", "有效会员卡": "A valid membership card",
+    "会员编号：%(number)s（卡号 %(serial)s）": "Member no.: %(number)s (card %(serial)s)",
+    "会员编号：%(number)s": "Member no.: %(number)s", "姓名：%(name)s": "Name: %(name)s",
+    "工会：%(name)s": "Union: %(name)s", "有效期至：%(date)s": "Valid until: %(date)s",
+    "验证方：服务器（实时注销名单，版本 %(version)s）":
+        "Checked by: the server (live revocation list, version %(version)s)",
+    "验证方：本机离线验证（Ed25519 %(engine)s，注销名单版本 %(version)s，更新于 %(at)s）":
+        "Checked by: this device, offline (Ed25519 %(engine)s, revocation list version %(version)s, "
+        "updated %(at)s)",
+    "验证方：本机离线验证（Ed25519 %(engine)s，注销名单版本 %(version)s）":
+        "Checked by: this device, offline (Ed25519 %(engine)s, revocation list version %(version)s)",
+    "验证中…": "Checking…",
+    "服务器连不上，已改用本机离线验证；联网后名单会自动更新。":
+        "Cannot reach the server, so this device checked offline; the list updates itself once back online.",
+    "此浏览器不能使用摄像头，请粘贴令牌验证。": "This browser cannot use a camera; paste the token to check it.",
+    "请将会员卡二维码对准摄像头…": "Hold the card's QR code up to the camera…",
+    "已识别二维码。": "QR code read.",
+    "无法打开摄像头，请粘贴令牌验证。": "Cannot open the camera; paste the token to check it.",
+    "本页已存入本机，断网时也能打开。": "This page is saved on this device and opens without a network too.",
+    "此浏览器不能离线保存本页。": "This browser cannot save this page for offline use.",
+    "当前离线。": "Offline now. ",
+    # map_base.js, stations.js: distances, the station card, the search status, the coverage map
+    "%(m)s 米": "%(m)s m", "%(km)s 公里": "%(km)s km", "现在开放": "Open now", "现在未开放": "Closed now",
+    "距您 %(distance)s": "%(distance)s away", "电话 %(phone)s": "Phone %(phone)s",
+    "高德地图导航": "Directions in Amap", "其他地图": "Other maps", "正在查找附近的站点…": "Finding stations nearby…",
+    "查询失败": "The search failed", "离%(place)s最近的 %(n)s 个站点": "The %(n)s stations nearest to %(place)s",
+    "附近没有符合条件的站点，试试减少筛选条件": "No matching stations nearby; try fewer filters",
+    "我的位置": "My location", "网络不可用，请稍后重试": "No network; try again later",
+    "%(name)s中心": "the centre of %(name)s", "使用%(name)s中心": "Using the centre of %(name)s",
+    "无法定位，": "Cannot find your location. ", "无法获取定位，": "Could not get your location. ", "您": "you",
+    "第%(rank)s名 · %(n)s 名职工": "No. %(rank)s · %(n)s workers", "%(name)s · %(n)s 人次": "%(name)s · %(n)s visits",
+    # studios.js
+    "领衔人 %(name)s（%(title)s）": "Led by %(name)s (%(title)s)", "领衔人 %(name)s": "Led by %(name)s",
+    "领衔人 %(name)s · %(title)s": "Led by %(name)s · %(title)s",
+    "地图数据加载失败": "The map data could not be loaded",
+    "地图上共 %(n)s 个工作室（红：市级，蓝：区级）": "%(n)s studios on the map (red: municipal, blue: district)",
+    "正在查找…": "Searching…", "%(where)s共 %(n)s 个创新工作室": "%(where)s: %(n)s innovation studios",
+    "%(where)s暂无创新工作室": "%(where)s: no innovation studios yet",
+    "无法定位，%(name)s中心附近": "Cannot find your location; near the centre of %(name)s",
+    "离您最近的": "Nearest to you",
+}
+
+
+def _entry(block: str, table: dict[str, str]) -> str:
+    """One catalogue entry with its English from table: the msgstr set, a fuzzy guess of makemessages dropped.
     A long msgid that makemessages wrapped over several lines is read whole."""
     match = re.search(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"(?:\n|$))+)', block, flags=re.M)
     msgid = "".join(re.findall(r'^"(.*)"$', match.group(1), flags=re.M)) if match else ""
-    if msgid not in EN:
+    if msgid not in table:
         return block
     lines = [ln for ln in block[:match.start()].split("\n") if not ln.startswith("#|")]
     lines = [ln.replace("#, fuzzy, ", "#, ") for ln in lines if ln != "#, fuzzy"]
     tail = block[match.end():]
     newline = "\n" if match.group(0).endswith("\n") else ""
-    return "\n".join(lines) + f'msgid "{msgid}"\nmsgstr "{EN[msgid]}"' + newline + tail
+    return "\n".join(lines) + f'msgid "{msgid}"\nmsgstr "{table[msgid]}"' + newline + tail
 
 
 def fill(path: Path) -> int:
+    """Fill django.po from EN (appending NAV and COUNTERS), or djangojs.po from JS_EN."""
+    js = path.name == "djangojs.po"
+    table = JS_EN if js else EN
     text = path.read_text(encoding="utf-8").replace("#, fuzzy\n", "", 1)  # the header's
+    # A new catalogue from makemessages may lack the blank line between the header and the first entry.
+    text = re.sub(r'^(".*"\n)(?=#)', r"\1\n", text, flags=re.M)
     # The labels appended below are not in the sources, so makemessages marks them obsolete (#~) on each run:
     # drop those, or msgfmt finds them defined twice.
-    appended = NAV | COUNTERS
+    appended = {} if js else NAV | COUNTERS
     blocks = [b for b in text.split("\n\n")
               if not (b.startswith("#~ msgid") and re.match(r'#~ msgid "(.*)"', b).group(1) in appended)]
-    filled = [_entry(b) for b in blocks]
+    filled = [_entry(b, table) for b in blocks]
     count = sum(a != b for a, b in zip(blocks, filled, strict=True))
     text = "\n\n".join(filled)
     present = set(re.findall(r'^msgid "(.+)"$', text, flags=re.M))
-    for labels, comment in ((NAV, "navigation label (zhijia/*/apps.py)"),
-                            (COUNTERS, "console home counter (register_counter in zhijia/*/apps.py)")):
+    for labels, comment in (() if js else ((NAV, "navigation label (zhijia/*/apps.py)"),
+                                           (COUNTERS, "console home counter (register_counter in zhijia/*/apps.py)"))):
         missing = [k for k in labels if k not in present]
         if missing:
             text = text.rstrip("\n") + "\n" + "".join(
@@ -137,5 +225,6 @@ def fill(path: Path) -> int:
 
 
 if __name__ == "__main__":
-    po = Path(sys.argv[1] if len(sys.argv) > 1 else "zhijia/locale/en/LC_MESSAGES/django.po")
-    print(f"{fill(po)} messages translated in {po}")
+    catalogues = sys.argv[1:] or ["zhijia/locale/en/LC_MESSAGES/django.po", "zhijia/locale/en/LC_MESSAGES/djangojs.po"]
+    for po in map(Path, catalogues):
+        print(f"{fill(po)} messages translated in {po}")

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 
 from zhijia.api import api
@@ -10,6 +11,7 @@ urlpatterns = [
     path("favicon.ico", core_views.favicon),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("zhijia.accounts.urls")),
     path("console/", include("zhijia.orgs.urls")),
     path("console/audit/", include("zhijia.audit.urls")),

@@ -48,7 +48,9 @@ def dashboard(request):
     union_id = request.GET.get("union")
     stats = selectors.member_stats(user=request.user, union_id=int(union_id) if union_id and union_id.isdigit()
                                    else None)
-    chart = {"by_union": stats["by_union"][:15], "by_occupation": stats["by_occupation"],
+    # The selector gives the occupation labels untranslated (gettext_noop in orgs.models): translate them here.
+    by_occupation = [{**o, "label": _(o["label"])} for o in stats["by_occupation"]]
+    chart = {"by_union": stats["by_union"][:15], "by_occupation": by_occupation,
              "joins_by_month": stats["joins_by_month"]}
     return render(request, "members/dashboard.html", {"stats": stats, "chart_json": json.dumps(chart,
                                                                                              ensure_ascii=False)})

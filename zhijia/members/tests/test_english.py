@@ -63,3 +63,20 @@ def test_worker_join_page_in_english(client, city, django_user_model):
     client.cookies["django_language"] = "en"
     body = client.get("/w/members/join/").content.decode()
     assert "Submit application" in body and "提交入会申请" not in body
+
+
+def _chart(body: str) -> dict:
+    import json
+    import re
+    return json.loads(re.search(r'<script type="application/json" id="member-stats">(.*?)</script>', body, re.S)[1])
+
+
+def test_dashboard_chart_labels_follow_the_language(client, staff):
+    client.force_login(staff["fs"])
+    client.cookies["django_language"] = "en"
+    labels = [o["label"] for o in _chart(client.get("/console/members/").content.decode())["by_occupation"]]
+    assert "Courier" in labels and "Food delivery rider" in labels and "快递员" not in labels
+    del client.cookies["django_language"]
+    chart = _chart(client.get("/console/members/").content.decode())
+    assert "快递员" in [o["label"] for o in chart["by_occupation"]]
+    assert {o["occupation"] for o in chart["by_occupation"]} >= {"courier", "delivery_rider"}  # codes unchanged

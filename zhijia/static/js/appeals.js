@@ -25,7 +25,7 @@
       workerId.value = pick.dataset.worker;
       const lookup = document.getElementById("lookup");
       lookup.value = pick.dataset.name;
-      document.getElementById("lookup-result").innerHTML = "已选择：" + pick.dataset.name;
+      document.getElementById("lookup-result").innerHTML = interpolate(gettext("已选择：%(name)s"), { name: pick.dataset.name }, true);
       refreshDuplicates();
       document.getElementById("category").focus();
     });
@@ -37,9 +37,9 @@
     new window.Chart(chartEl, {
       type: "line",
       data: { labels: data.labels, datasets: [
-        { label: "响应率", data: pct(data.response), borderColor: "#c8102e" },
-        { label: "解决率", data: pct(data.resolution), borderColor: "#15803d" },
-        { label: "满意率", data: pct(data.satisfaction), borderColor: "#1d4ed8" },
+        { label: gettext("响应率"), data: pct(data.response), borderColor: "#c8102e" },
+        { label: gettext("解决率"), data: pct(data.resolution), borderColor: "#15803d" },
+        { label: gettext("满意率"), data: pct(data.satisfaction), borderColor: "#1d4ed8" },
       ] },
       options: { animation: false, scales: { y: { min: 0, max: 100, ticks: { callback: (v) => v + "%" } } } },
     });

@@ -16,7 +16,9 @@
         return;
       }
       var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600), m = Math.floor(left % 3600 / 60);
-      el.textContent = "距开始 " + (d ? d + "天 " : "") + pad(h) + ":" + pad(m) + ":" + pad(left % 60);
+      var clock = pad(h) + ":" + pad(m) + ":" + pad(left % 60);
+      el.textContent = d ? interpolate(gettext("距开始 %(d)s天 %(clock)s"), { d: d, clock: clock }, true)
+        : interpolate(gettext("距开始 %(clock)s"), { clock: clock }, true);
       if (btn) { btn.disabled = true; }
     });
   }
@@ -48,7 +50,7 @@
       var now = Date.now();
       if (found && found.data && (found.data !== last || now - lastAt > 4000)) {
         last = found.data; lastAt = now;
-        status.textContent = "已识别：" + found.data;
+        status.textContent = interpolate(gettext("已识别：%(code)s"), { code: found.data }, true);
         submit(found.data);
       }
     }
@@ -57,7 +59,7 @@
 
   start.addEventListener("click", function () {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      status.textContent = "此设备无法使用摄像头，请手动输入核销码。";
+      status.textContent = gettext("此设备无法使用摄像头，请手动输入核销码。");
       return;
     }
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
@@ -65,10 +67,10 @@
       video.hidden = false;
       start.hidden = true;
       video.play();
-      status.textContent = "正在扫描…";
+      status.textContent = gettext("正在扫描…");
       requestAnimationFrame(scan);
     }).catch(function () {
-      status.textContent = "无法打开摄像头（未授权或不可用），请手动输入核销码。";
+      status.textContent = gettext("无法打开摄像头（未授权或不可用），请手动输入核销码。");
     });
   });
 })();

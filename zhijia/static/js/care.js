@@ -14,8 +14,8 @@
         data: {
           labels: report.labels,
           datasets: [
-            { label: "预算（元）", data: report.budget, backgroundColor: "#fca5a5" },
-            { label: "已支出（元）", data: report.spent, backgroundColor: "#c8102e" }
+            { label: gettext("预算（元）"), data: report.budget, backgroundColor: "#fca5a5" },
+            { label: gettext("已支出（元）"), data: report.spent, backgroundColor: "#c8102e" }
           ]
         },
         options: { responsive: true, animation: false, scales: { y: { beginAtZero: true } } }
@@ -26,7 +26,7 @@
     if (district && dcanvas) {
       new Chart(dcanvas, {
         type: "bar",
-        data: { labels: district.labels, datasets: [{ label: "困难职工档案", data: district.values, backgroundColor: "#c8102e" }] },
+        data: { labels: district.labels, datasets: [{ label: gettext("困难职工档案"), data: district.values, backgroundColor: "#c8102e" }] },
         options: { responsive: true, animation: false }
       });
     }

@@ -40,7 +40,7 @@
   function handIn() {
     if (handedIn) return;
     handedIn = true;
-    out.textContent = "时间到，正在交卷…";
+    out.textContent = gettext("时间到，正在交卷…");
     var button = document.getElementById("submit-exam");
     if (form.requestSubmit) form.requestSubmit(button); else button.click();
   }

@@ -25,7 +25,8 @@
   }
 
   function distanceText(m) {
-    return m < 1000 ? Math.round(m) + " 米" : (m / 1000).toFixed(1) + " 公里";
+    return m < 1000 ? interpolate(gettext("%(m)s 米"), { m: Math.round(m) }, true)
+      : interpolate(gettext("%(km)s 公里"), { km: (m / 1000).toFixed(1) }, true);
   }
 
   /* [lat, lng] of a point in the tiles' coordinate system: GCJ-02 tiles (高德/腾讯) need the shifted pair. */

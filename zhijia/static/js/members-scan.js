@@ -11,10 +11,15 @@ import * as noble from "../vendor/noble-ed25519/index.js";
 const KEYS = "zhijia.cards.keys";
 const REVOKED = "zhijia.cards.revocations";
 const SERVER_TIMEOUT_MS = 4000;
+/* Django's JavaScript catalogue (/jsi18n/, loaded by the base template) gives gettext and interpolate. Opened
+ * offline, the page may lack it: then the Chinese source text is shown, and verification still works. */
+const gettext = globalThis.gettext || ((text) => text);
+const interpolate = globalThis.interpolate ||
+  ((fmt, obj) => fmt.replace(/%\(\w+\)s/g, (m) => String(obj[m.slice(2, -2)])));
 
 const LABELS = {
-  valid: "有效", revoked: "已注销", expired: "已过期", tampered: "被篡改或伪造", unknown_key: "签发密钥未知",
-  not_a_card: "不是会员卡",
+  valid: gettext("有效"), revoked: gettext("已注销"), expired: gettext("已过期"), tampered: gettext("被篡改或伪造"),
+  unknown_key: gettext("签发密钥未知"), not_a_card: gettext("不是会员卡"),
 };
 
 function load(name) {
@@ -58,9 +63,11 @@ async function refresh() {
 function offlineStatus() {
   const keys = load(KEYS);
   const list = load(REVOKED);
-  if (!keys || !list) return "离线验证未就绪：本机还没有公钥和注销名单（联网打开本页一次即可）。";
-  return "离线验证已就绪：公钥 " + keys.keys.map((k) => k.kid).join("、") + "；注销名单版本 " + list.version +
-    "（" + list.revoked.length + " 条），更新于 " + hhmm(list.fetched) + "。";
+  if (!keys || !list) return gettext("离线验证未就绪：本机还没有公钥和注销名单（联网打开本页一次即可）。");
+  return interpolate(gettext("离线验证已就绪：公钥 %(kids)s；注销名单版本 %(version)s（%(n)s 条），更新于 %(at)s。"), {
+    kids: keys.keys.map((k) => k.kid).join(gettext("、")), version: list.version, n: list.revoked.length,
+    at: hhmm(list.fetched),
+  }, true);
 }
 
 /* --- Ed25519: WebCrypto first, @noble/ed25519 where the browser lacks it ------------------------------------- */
@@ -88,10 +95,10 @@ export async function verifyOffline(token, today) {
   const keys = load(KEYS);
   const list = load(REVOKED);
   const by = { answered_by: "offline" };
-  if (!keys) return Object.assign(by, { valid: false, status: "unavailable", reason: "本机没有公钥，无法离线验证" });
+  if (!keys) return Object.assign(by, { valid: false, status: "unavailable", reason: gettext("本机没有公钥，无法离线验证") });
   const parts = (token || "").trim().split(".");
   if (parts.length !== 3 || parts[0] !== "ZJC1") {
-    return Object.assign(by, { valid: false, status: "not_a_card", reason: "不是职工之家电子会员卡" });
+    return Object.assign(by, { valid: false, status: "not_a_card", reason: gettext("不是职工之家电子会员卡") });
   }
   let payload, signature;
   try {
@@ -99,14 +106,14 @@ export async function verifyOffline(token, today) {
     signature = b64d(parts[2]);
     if (!payload || typeof payload !== "object") throw new Error("payload");
   } catch (e) {
-    return Object.assign(by, { valid: false, status: "tampered", reason: "会员卡内容已损坏或被篡改" });
+    return Object.assign(by, { valid: false, status: "tampered", reason: gettext("会员卡内容已损坏或被篡改") });
   }
   const key = keys.keys.find((k) => k.kid === payload.k);
-  if (!key) return Object.assign(by, { valid: false, status: "unknown_key", reason: "签发密钥未知或已停用" });
+  if (!key) return Object.assign(by, { valid: false, status: "unknown_key", reason: gettext("签发密钥未知或已停用") });
   const message = new TextEncoder().encode(parts[0] + "." + parts[1]);
   const ok = await ed25519Verify(b64d(key.public_key), signature, message);
   by.engine = engine;
-  if (!ok) return Object.assign(by, { valid: false, status: "tampered", reason: "签名无效，会员卡被伪造或篡改" });
+  if (!ok) return Object.assign(by, { valid: false, status: "tampered", reason: gettext("签名无效，会员卡被伪造或篡改") });
   const generation = Math.max(1, parseInt(payload.g || 1, 10) || 1);
   const serial = payload.n + "-" + generation;
   const e = String(payload.e || "");
@@ -117,12 +124,12 @@ export async function verifyOffline(token, today) {
   };
   Object.assign(by, shown);
   if (list && list.revoked.indexOf(serial) >= 0) {
-    return Object.assign(by, { valid: false, status: "revoked", reason: "会员卡已注销（已补发新卡或已退会/转出）" });
+    return Object.assign(by, { valid: false, status: "revoked", reason: gettext("会员卡已注销（已补发新卡或已退会/转出）") });
   }
   const d = today || new Date();
   const ymd = d.getFullYear() * 10000 + (d.getMonth() + 1) * 100 + d.getDate();
-  if (parseInt(e, 10) < ymd) return Object.assign(by, { valid: false, status: "expired", reason: "会员卡已过期" });
-  return Object.assign(by, { valid: true, status: "valid", reason: "有效会员卡" });
+  if (parseInt(e, 10) < ymd) return Object.assign(by, { valid: false, status: "expired", reason: gettext("会员卡已过期") });
+  return Object.assign(by, { valid: true, status: "valid", reason: gettext("有效会员卡") });
 }
 
 async function verifyOnServer(token) {
@@ -150,22 +157,29 @@ function show(box, r, note) {
   box.textContent = "";
   const head = document.createElement("p");
   head.className = "verdict";
-  head.textContent = (r.valid ? "✔ " : "✘ ") + (LABELS[r.status] || r.status) + "：" + r.reason;
+  head.textContent = (r.valid ? "✔ " : "✘ ") + (LABELS[r.status] || r.status) + gettext("：") + r.reason;
   box.appendChild(head);
   const lines = [];
-  if (r.member_number) lines.push("会员编号：" + r.member_number + (r.generation ? "（卡号 " + r.serial + "）" : ""));
-  if (r.masked_name) lines.push("姓名：" + r.masked_name);
-  if (r.union_name) lines.push("工会：" + r.union_name);
-  if (r.expires) lines.push("有效期至：" + r.expires);
+  if (r.member_number) {
+    lines.push(r.generation
+      ? interpolate(gettext("会员编号：%(number)s（卡号 %(serial)s）"), { number: r.member_number, serial: r.serial }, true)
+      : interpolate(gettext("会员编号：%(number)s"), { number: r.member_number }, true));
+  }
+  if (r.masked_name) lines.push(interpolate(gettext("姓名：%(name)s"), { name: r.masked_name }, true));
+  if (r.union_name) lines.push(interpolate(gettext("工会：%(name)s"), { name: r.union_name }, true));
+  if (r.expires) lines.push(interpolate(gettext("有效期至：%(date)s"), { date: r.expires }, true));
   lines.forEach((t) => { const p = document.createElement("p"); p.textContent = t; box.appendChild(p); });
   const who = document.createElement("p");
   who.className = "answered-by";
   if (r.answered_by === "server") {
-    who.textContent = "验证方：服务器（实时注销名单，版本 " + r.revocation_version + "）";
+    who.textContent = interpolate(gettext("验证方：服务器（实时注销名单，版本 %(version)s）"),
+      { version: r.revocation_version }, true);
   } else {
-    who.textContent = "验证方：本机离线验证（Ed25519 " + (r.engine === "noble" ? "@noble/ed25519" : "WebCrypto") +
-      "，注销名单版本 " + (r.revocation_version ?? "无") +
-      (r.list_fetched ? "，更新于 " + hhmm(r.list_fetched) : "") + "）";
+    const args = { engine: r.engine === "noble" ? "@noble/ed25519" : "WebCrypto",
+                   version: r.revocation_version ?? gettext("无"), at: r.list_fetched ? hhmm(r.list_fetched) : "" };
+    who.textContent = interpolate(r.list_fetched
+      ? gettext("验证方：本机离线验证（Ed25519 %(engine)s，注销名单版本 %(version)s，更新于 %(at)s）")
+      : gettext("验证方：本机离线验证（Ed25519 %(engine)s，注销名单版本 %(version)s）"), args, true);
   }
   box.appendChild(who);
   if (note) { const p = document.createElement("p"); p.className = "muted"; p.textContent = note; box.appendChild(p); }
@@ -175,12 +189,12 @@ async function verify(token) {
   const box = document.getElementById("verify-result");
   const mode = document.getElementById("verify-mode").value;
   box.className = "verify-result";
-  box.textContent = "验证中…";
+  box.textContent = gettext("验证中…");
   if (mode === "offline") { show(box, await verifyOffline(token)); return; }
   try {
     show(box, await verifyOnServer(token));
   } catch (e) {
-    show(box, await verifyOffline(token), "服务器连不上，已改用本机离线验证；联网后名单会自动更新。");
+    show(box, await verifyOffline(token), gettext("服务器连不上，已改用本机离线验证；联网后名单会自动更新。"));
   }
 }
 
@@ -197,13 +211,13 @@ function scanner() {
   }
   start.addEventListener("click", () => {
     if (!navigator.mediaDevices || typeof jsQR === "undefined") {
-      status.textContent = "此浏览器不能使用摄像头，请粘贴令牌验证。";
+      status.textContent = gettext("此浏览器不能使用摄像头，请粘贴令牌验证。");
       return;
     }
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then((s) => {
       stream = s;
       video.srcObject = s; video.hidden = false; video.play();
-      status.textContent = "请将会员卡二维码对准摄像头…";
+      status.textContent = gettext("请将会员卡二维码对准摄像头…");
       const ctx = canvas.getContext("2d", { willReadFrequently: true });
       (function tick() {
         if (!stream) return;
@@ -213,7 +227,7 @@ function scanner() {
           const code = jsQR(ctx.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
           if (code && code.data) {
             stop();
-            status.textContent = "已识别二维码。";
+            status.textContent = gettext("已识别二维码。");
             document.getElementById("token").value = code.data;
             verify(code.data);
             return;
@@ -221,7 +235,7 @@ function scanner() {
         }
         requestAnimationFrame(tick);
       })();
-    }).catch(() => { status.textContent = "无法打开摄像头，请粘贴令牌验证。"; });
+    }).catch(() => { status.textContent = gettext("无法打开摄像头，请粘贴令牌验证。"); });
   });
 }
 
@@ -230,14 +244,14 @@ function keepPageOffline() {
   const note = document.getElementById("page-offline");
   if (!("serviceWorker" in navigator) || !note) return;
   navigator.serviceWorker.addEventListener("message", (e) => {
-    if (e.data && e.data.cached) note.textContent = "本页已存入本机，断网时也能打开。";
+    if (e.data && e.data.cached) note.textContent = gettext("本页已存入本机，断网时也能打开。");
   });
   navigator.serviceWorker.register(note.dataset.sw, { scope: note.dataset.scope }).then(() =>
     navigator.serviceWorker.ready).then((reg) => {
     const files = performance.getEntriesByType("resource").map((r) => r.name)
-      .filter((u) => u.startsWith(location.origin + "/static/"));
+      .filter((u) => u.startsWith(location.origin + "/static/") || u.startsWith(location.origin + "/jsi18n/"));
     reg.active.postMessage({ cache: [location.pathname].concat(files) });
-  }).catch(() => { note.textContent = "此浏览器不能离线保存本页。"; });
+  }).catch(() => { note.textContent = gettext("此浏览器不能离线保存本页。"); });
 }
 
 function init() {
@@ -246,7 +260,7 @@ function init() {
   const ready = document.getElementById("offline-status");
   ready.textContent = offlineStatus();
   const update = () => refresh().then(() => { ready.textContent = offlineStatus(); })
-    .catch(() => { ready.textContent = "当前离线。" + offlineStatus(); });
+    .catch(() => { ready.textContent = gettext("当前离线。") + offlineStatus(); });
   update();
   window.addEventListener("online", update);
   document.getElementById("refresh-list").addEventListener("click", update);

@@ -34,7 +34,7 @@
       new Chart(months, {
         type: "line",
         data: { labels: stats.joins_by_month.map(function (m) { return m.month; }),
-                datasets: [{ label: "入会人数", data: stats.joins_by_month.map(function (m) { return m.joined; }),
+                datasets: [{ label: gettext("入会人数"), data: stats.joins_by_month.map(function (m) { return m.joined; }),
                              borderColor: red, backgroundColor: red }] },
         options: { animation: false, responsive: true, maintainAspectRatio: false,
                    scales: { y: { beginAtZero: true } }, plugins: { legend: { display: false } } }
@@ -47,14 +47,14 @@
     if (!button) return;
     var status = document.getElementById("location-status");
     button.addEventListener("click", function () {
-      if (!navigator.geolocation) { status.textContent = "此设备不支持定位，请手动选择所在区。"; return; }
-      status.textContent = "正在定位…";
+      if (!navigator.geolocation) { status.textContent = gettext("此设备不支持定位，请手动选择所在区。"); return; }
+      status.textContent = gettext("正在定位…");
       navigator.geolocation.getCurrentPosition(function (pos) {
         document.getElementById("lat").value = pos.coords.latitude.toFixed(6);
         document.getElementById("lng").value = pos.coords.longitude.toFixed(6);
         document.getElementById("district").value = "";
-        status.textContent = "已获取位置，提交后将按位置确定所在区。";
-      }, function () { status.textContent = "未能获取位置，请手动选择所在区。"; },
+        status.textContent = gettext("已获取位置，提交后将按位置确定所在区。");
+      }, function () { status.textContent = gettext("未能获取位置，请手动选择所在区。"); },
       { enableHighAccuracy: false, timeout: 10000 });
     });
   }

@@ -50,8 +50,8 @@
       var tags = text("p", "");
       tags.appendChild(text("span", "tag", s.kind_label));
       tags.appendChild(document.createTextNode(" "));
-      tags.appendChild(text("span", s.open_now ? "tag green" : "tag", s.open_now ? "现在开放" : "现在未开放"));
-      tags.appendChild(document.createTextNode(" 距您 " + distanceText(s.distance_m)));
+      tags.appendChild(text("span", s.open_now ? "tag green" : "tag", s.open_now ? gettext("现在开放") : gettext("现在未开放")));
+      tags.appendChild(document.createTextNode(" " + interpolate(gettext("距您 %(distance)s"), { distance: distanceText(s.distance_m) }, true)));
       card.appendChild(tags);
       card.appendChild(text("p", "", s.address));
       var hoursBox = text("p", "st-hours");
@@ -61,17 +61,17 @@
       s.amenities.forEach(function (a) { am.appendChild(text("span", "tag", config.amenityLabels[a] || a)); am.appendChild(document.createTextNode(" ")); });
       card.appendChild(am);
       if (s.contact_phone) {
-        var tel = text("a", "", "电话 " + s.contact_phone);
+        var tel = text("a", "", interpolate(gettext("电话 %(phone)s"), { phone: s.contact_phone }, true));
         tel.href = "tel:" + s.contact_phone;
         card.appendChild(tel);
       }
       var nav = text("div", "st-nav");
-      var amap = text("a", "btn primary st-nav-amap", "高德地图导航");
+      var amap = text("a", "btn primary st-nav-amap", gettext("高德地图导航"));
       // 高德 takes GCJ-02 ("coordinate=gaode"); callnative opens the app when installed, else the web page.
       amap.href = "https://uri.amap.com/navigation?to=" + s.gcj02[1] + "," + s.gcj02[0] + "," +
         encodeURIComponent(s.name) + "&mode=walk&coordinate=gaode&callnative=1";
       amap.rel = "noopener";
-      var geo = text("a", "btn st-nav-geo", "其他地图");
+      var geo = text("a", "btn st-nav-geo", gettext("其他地图"));
       geo.href = "geo:" + s.lat + "," + s.lng + "?q=" + s.lat + "," + s.lng + "(" + encodeURIComponent(s.name) + ")";
       nav.appendChild(amap);
       nav.appendChild(geo);
@@ -97,7 +97,7 @@
         li.tabIndex = 0;
         li.appendChild(text("span", "st-dist", distanceText(s.distance_m)));
         li.appendChild(text("div", "st-name", (i + 1) + ". " + s.name));
-        var meta = text("div", "muted", s.kind_label + " · " + (s.open_now ? "现在开放" : "现在未开放"));
+        var meta = text("div", "muted", s.kind_label + " · " + (s.open_now ? gettext("现在开放") : gettext("现在未开放")));
         li.appendChild(meta);
         var am = text("div", "st-li-amenities");
         s.amenities.forEach(function (a) { am.appendChild(text("span", "tag", config.amenityLabels[a] || a)); am.appendChild(document.createTextNode(" ")); });
@@ -129,7 +129,7 @@
 
     function load() {
       if (!here) { return; }
-      status.textContent = "正在查找附近的站点…";
+      status.textContent = gettext("正在查找附近的站点…");
       // Filters change faster than answers come back: only the answer to the latest request is shown.
       var mine = ++latest;
       fetch(config.nearestUrl + "?" + params().toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -137,42 +137,44 @@
         .then(function (res) {
           if (mine !== latest) { return; }
           if (!res.ok) {
-            status.textContent = res.body.message || "查询失败";
+            status.textContent = res.body.message || gettext("查询失败");
             stations = [];
           } else {
             stations = res.body;
-            status.textContent = stations.length ? "离" + here.label + "最近的 " + stations.length + " 个站点" : "附近没有符合条件的站点，试试减少筛选条件";
+            status.textContent = stations.length
+              ? interpolate(gettext("离%(place)s最近的 %(n)s 个站点"), { place: here.label, n: stations.length }, true)
+              : gettext("附近没有符合条件的站点，试试减少筛选条件");
           }
           render();
           if (me) { map.removeLayer(me); }
-          me = L.marker(myPoint(), { icon: L.divIcon({ className: "st-me", iconSize: [18, 18] }), title: "我的位置", zIndexOffset: 1000 }).addTo(map);
+          me = L.marker(myPoint(), { icon: L.divIcon({ className: "st-me", iconSize: [18, 18] }), title: gettext("我的位置"), zIndexOffset: 1000 }).addTo(map);
         })
-        .catch(function () { status.textContent = "网络不可用，请稍后重试"; });
+        .catch(function () { status.textContent = gettext("网络不可用，请稍后重试"); });
     }
 
     function useDistrict(code, why) {
       var d = centres[code] || centres[config.defaultDistrict];
-      here = { lat: d.lat, lng: d.lng, label: d.name + "中心" };
-      status.textContent = (why || "") + "使用" + d.name + "中心";
+      here = { lat: d.lat, lng: d.lng, label: interpolate(gettext("%(name)s中心"), { name: d.name }, true) };
+      status.textContent = (why || "") + interpolate(gettext("使用%(name)s中心"), { name: d.name }, true);
       load();
     }
 
     function locate() {
-      if (!navigator.geolocation) { useDistrict(config.defaultDistrict, "无法定位，"); return; }
-      status.textContent = "正在定位…";
+      if (!navigator.geolocation) { useDistrict(config.defaultDistrict, gettext("无法定位，")); return; }
+      status.textContent = gettext("正在定位…");
       var answered = false;
       function fallback() {
         if (answered) { return; }
         answered = true;
         district.value = district.value || config.defaultDistrict;
-        useDistrict(district.value, "无法获取定位，");
+        useDistrict(district.value, gettext("无法获取定位，"));
       }
       // A permission prompt nobody answers never calls back: fall back to a district centre after a while.
       window.setTimeout(fallback, 5000);
       navigator.geolocation.getCurrentPosition(function (pos) {
         if (answered) { return; }
         answered = true;
-        here = { lat: pos.coords.latitude, lng: pos.coords.longitude, label: "您" };
+        here = { lat: pos.coords.latitude, lng: pos.coords.longitude, label: gettext("您") };
         load();
       }, fallback, { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
     }
@@ -196,14 +198,14 @@
     var top = config.gaps.reduce(function (m, g) { return Math.max(m, g.workers); }, 1);
     config.gaps.forEach(function (g, i) {
       var poly = L.polygon(g.boundary, { color: "#b91c1c", weight: 1, fillColor: "#dc2626", fillOpacity: 0.15 + 0.6 * g.workers / top });
-      poly.bindTooltip("第" + (i + 1) + "名 · " + g.workers + " 名职工");
+      poly.bindTooltip(interpolate(gettext("第%(rank)s名 · %(n)s 名职工"), { rank: i + 1, n: g.workers }, true));
       poly.addTo(map);
       bounds.push([g.lat, g.lng]);
     });
     var topVisits = config.heat.reduce(function (m, h) { return Math.max(m, h.visits); }, 1);
     config.heat.forEach(function (h) {
       L.circleMarker([h.lat, h.lng], { radius: 4 + 16 * Math.sqrt(h.visits / topVisits), color: "#ea580c", weight: 0, fillOpacity: 0.35 })
-        .bindTooltip(h.name + " · " + h.visits + " 人次").addTo(map);
+        .bindTooltip(interpolate(gettext("%(name)s · %(n)s 人次"), { name: h.name, n: h.visits }, true)).addTo(map);
     });
     config.stations.forEach(function (s) {
       L.circleMarker([s.lat, s.lng], { radius: 3, color: "#1d4ed8", weight: 1, fillOpacity: 0.8 }).bindTooltip(s.name).addTo(map);

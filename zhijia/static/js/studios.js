@@ -15,7 +15,9 @@
     if (detailUrl) { title.href = detailUrl + s.id + "/"; }
     box.appendChild(title);
     box.appendChild(M.text("div", "muted", s.level_label + " · " + s.field_label + " · " + s.district));
-    box.appendChild(M.text("div", "", "领衔人 " + s.leader_name + (s.leader_title ? "（" + s.leader_title + "）" : "")));
+    box.appendChild(M.text("div", "", s.leader_title
+      ? interpolate(gettext("领衔人 %(name)s（%(title)s）"), { name: s.leader_name, title: s.leader_title }, true)
+      : interpolate(gettext("领衔人 %(name)s"), { name: s.leader_name }, true)));
     box.appendChild(M.text("div", "muted", s.address));
     return box;
   }
@@ -43,11 +45,11 @@
     fetch(config.pointsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
       .then(function (res) {
-        if (!res.ok) { status.textContent = res.body.message || "地图数据加载失败"; return; }
+        if (!res.ok) { status.textContent = res.body.message || gettext("地图数据加载失败"); return; }
         plot(map, cluster, res.body, config);
-        status.textContent = "地图上共 " + res.body.length + " 个工作室（红：市级，蓝：区级）";
+        status.textContent = interpolate(gettext("地图上共 %(n)s 个工作室（红：市级，蓝：区级）"), { n: res.body.length }, true);
       })
-      .catch(function () { status.textContent = "网络不可用，请稍后重试"; });
+      .catch(function () { status.textContent = gettext("网络不可用，请稍后重试"); });
   }
 
   /* ---------------------------------------------------------------- workers' list */
@@ -69,28 +71,32 @@
         if (s.distance_m !== null && s.distance_m !== undefined) { li.appendChild(M.text("span", "st-dist", M.distanceText(s.distance_m))); }
         li.appendChild(M.text("div", "st-name", (i + 1) + ". " + s.name));
         li.appendChild(M.text("div", "muted", s.level_label + " · " + s.field_label + " · " + s.district));
-        li.appendChild(M.text("div", "", "领衔人 " + s.leader_name + (s.leader_title ? " · " + s.leader_title : "")));
+        li.appendChild(M.text("div", "", s.leader_title
+          ? interpolate(gettext("领衔人 %(name)s · %(title)s"), { name: s.leader_name, title: s.leader_title }, true)
+          : interpolate(gettext("领衔人 %(name)s"), { name: s.leader_name }, true)));
         li.appendChild(M.text("div", "muted", s.address));
         list.appendChild(li);
       });
       plot(map, cluster, points, config);
       if (here) {
-        L.marker([here.lat, here.lng], { icon: L.divIcon({ className: "st-me", iconSize: [18, 18] }), title: "我的位置" }).addTo(map);
+        L.marker([here.lat, here.lng], { icon: L.divIcon({ className: "st-me", iconSize: [18, 18] }), title: gettext("我的位置") }).addTo(map);
       }
     }
 
     function load(query, label, here) {
       var mine = ++latest;
-      status.textContent = "正在查找…";
+      status.textContent = gettext("正在查找…");
       fetch(config.publicUrl + "?" + query.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
         .then(function (res) {
           if (mine !== latest) { return; }
-          if (!res.ok) { status.textContent = res.body.message || "查询失败"; return; }
-          status.textContent = res.body.length ? label + "共 " + res.body.length + " 个创新工作室" : label + "暂无创新工作室";
+          if (!res.ok) { status.textContent = res.body.message || gettext("查询失败"); return; }
+          status.textContent = res.body.length
+            ? interpolate(gettext("%(where)s共 %(n)s 个创新工作室"), { where: label, n: res.body.length }, true)
+            : interpolate(gettext("%(where)s暂无创新工作室"), { where: label }, true);
           render(res.body, here);
         })
-        .catch(function () { status.textContent = "网络不可用，请稍后重试"; });
+        .catch(function () { status.textContent = gettext("网络不可用，请稍后重试"); });
     }
 
     function byDistrict(code) {
@@ -112,16 +118,16 @@
       function fallback() {
         var code = config.defaultDistrict;
         var centre = config.districts.filter(function (d) { return d.code === code; })[0];
-        around(centre.lat, centre.lng, "无法定位，" + centre.name + "中心附近");
+        around(centre.lat, centre.lng, interpolate(gettext("无法定位，%(name)s中心附近"), { name: centre.name }, true));
       }
       if (!navigator.geolocation) { fallback(); return; }
-      status.textContent = "正在定位…";
+      status.textContent = gettext("正在定位…");
       var answered = false;
       window.setTimeout(function () { if (!answered) { answered = true; fallback(); } }, 5000);
       navigator.geolocation.getCurrentPosition(function (pos) {
         if (answered) { return; }
         answered = true;
-        around(pos.coords.latitude, pos.coords.longitude, "离您最近的");
+        around(pos.coords.latitude, pos.coords.longitude, gettext("离您最近的"));
       }, function () { if (!answered) { answered = true; fallback(); } }, { timeout: 8000, maximumAge: 60000 });
     }
 

@@ -43,8 +43,8 @@
       data: {
         labels: data.volunteers.map(function (r) { return r.union; }),
         datasets: [
-          { label: "人次", backgroundColor: "#c8102e", data: data.volunteers.map(function (r) { return r.person_times; }) },
-          { label: "服务时长（小时）", backgroundColor: "#f59e0b", data: data.volunteers.map(function (r) { return r.hours; }) }
+          { label: gettext("人次"), backgroundColor: "#c8102e", data: data.volunteers.map(function (r) { return r.person_times; }) },
+          { label: gettext("服务时长（小时）"), backgroundColor: "#f59e0b", data: data.volunteers.map(function (r) { return r.hours; }) }
         ]
       },
       options: { maintainAspectRatio: false, scales: { y: { beginAtZero: true } } }
