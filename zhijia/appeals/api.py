@@ -8,6 +8,7 @@ import time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -79,11 +80,11 @@ def _rates_query(request) -> tuple[int | None, selectors.Period]:
         try:
             return dt.date.fromisoformat(raw)
         except ValueError:
-            raise ValidationFailed.field(name, "日期格式应为 YYYY-MM-DD")
+            raise ValidationFailed.field(name, _("日期格式应为 YYYY-MM-DD"))
 
     union = request.GET.get("union")
     if union is not None and not union.isdigit():
-        raise ValidationFailed.field("union", "工会编号应为整数")
+        raise ValidationFailed.field("union", _("工会编号应为整数"))
     return (int(union) if union else None), selectors.period_parse(parse("from"), parse("to"))
 
 
@@ -175,19 +176,19 @@ def verify_12345_signature(*, body: bytes, timestamp: str | None, signature: str
     and a signature is accepted once (a replay is refused even inside the window)."""
     secret = settings.APPEALS_12345_SECRET
     if not secret:
-        raise PermissionDenied("12345 对接未启用", code="integration_disabled")
+        raise PermissionDenied(_("12345 对接未启用"), code="integration_disabled")
     if not timestamp or not timestamp.isdigit() or not signature:
-        raise DomainError("缺少签名或时间戳", code="bad_signature", status=401)
+        raise DomainError(_("缺少签名或时间戳"), code="bad_signature", status=401)
     if abs(time.time() - int(timestamp)) > settings.APPEALS_12345_MAX_SKEW_S:
-        raise DomainError("时间戳超出允许范围", code="stale_timestamp", status=401)
+        raise DomainError(_("时间戳超出允许范围"), code="stale_timestamp", status=401)
     expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, signature.strip().lower()):
-        raise DomainError("签名不正确", code="bad_signature", status=401)
+        raise DomainError(_("签名不正确"), code="bad_signature", status=401)
     try:
         with transaction.atomic():
             SeenSignature.objects.create(signature=expected)
     except IntegrityError:
-        raise DomainError("重复的请求（重放）已拒绝", code="replayed", status=409)
+        raise DomainError(_("重复的请求（重放）已拒绝"), code="replayed", status=409)
 
 
 @integrations_router.post("/cases", response={200: AppealOut, 201: AppealOut}, summary="12345 推送工单（HMAC 签名）")
@@ -197,7 +198,7 @@ def case_12345(request):
     try:
         raw = json.loads(request.body or b"{}")
     except ValueError:
-        raise ValidationFailed.field("body", "请求体不是合法的JSON")
+        raise ValidationFailed.field("body", _("请求体不是合法的JSON"))
     from pydantic import ValidationError
 
     try:
@@ -205,7 +206,7 @@ def case_12345(request):
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(p) for p in first.get("loc", ())) or "body"
-        raise ValidationFailed.field(name, "此项缺失或格式不正确")
+        raise ValidationFailed.field(name, _("此项缺失或格式不正确"))
     result = services.appeal_create(None, channel=Channel.HOTLINE_12345, caller="12345",
                                     idempotency_key=f"12345:{payload.external_number}", **payload.dict())
     return Status(200 if result.replayed else 201, result.appeal)

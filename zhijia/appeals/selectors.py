@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
 from zhijia.appeals.models import (
     Appeal,
@@ -65,7 +66,7 @@ def appeal_list(*, user, state: str | None = None, union_id: int | None = None, 
 def appeal_get(*, user, appeal_id: int) -> Appeal:
     appeal = visible_appeals(user).select_related(*_RELATED, "merged_into").filter(pk=appeal_id).first()
     if appeal is None:
-        raise NotFound("诉求不存在")
+        raise NotFound(_("诉求不存在"))
     return appeal
 
 
@@ -80,7 +81,7 @@ def worker_appeals(*, user) -> QuerySet[Appeal]:
 def worker_appeal_get(*, user, appeal_id: int) -> Appeal:
     appeal = worker_appeals(user=user).filter(pk=appeal_id).first()
     if appeal is None:
-        raise NotFound("诉求不存在")
+        raise NotFound(_("诉求不存在"))
     return appeal
 
 
@@ -144,9 +145,9 @@ def period_parse(start: dt.date | None, end: dt.date | None) -> Period:
     end = end or today
     start = start or end.replace(day=1)
     if start > end:
-        raise ValidationFailed.field("from", "开始日期不能晚于结束日期")
+        raise ValidationFailed.field("from", _("开始日期不能晚于结束日期"))
     if (end - start).days > 3660:
-        raise ValidationFailed.field("from", "统计区间最长十年")
+        raise ValidationFailed.field("from", _("统计区间最长十年"))
     return Period(start, end)
 
 
@@ -220,7 +221,7 @@ def rates_ranking(*, user, union_id: int | None, period: Period) -> list[dict]:
 def rates_cases(*, user, union_id: int | None, period: Period, measure: str) -> QuerySet[Appeal]:
     """The cases behind a number of `rates` (same cohort, same filter)."""
     if measure not in MEASURES:
-        raise ValidationFailed.field("measure", "统计口径不正确")
+        raise ValidationFailed.field("measure", _("统计口径不正确"))
     unit = union_get(user=user, union_id=union_id) if union_id else require_staff(user)
     return (_cohort(unit, period).filter(MEASURES[measure]).select_related(*_RELATED)
             .order_by("-received_at", "-id"))

@@ -23,6 +23,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from zhijia.accounts.models import Role, User
 from zhijia.appeals.calendar import calendar_refresh
@@ -85,7 +87,7 @@ def time_limit_for(category: Category, urgency: str) -> TimeLimit:
     for key in [*candidates, None]:
         if key in limits:
             return limits[key]
-    raise ValidationFailed.field("urgency", "未配置该紧急程度的办理时限")
+    raise ValidationFailed.field("urgency", _("未配置该紧急程度的办理时限"))
 
 
 def deadline_after(start: dt.datetime, amount: int, unit: str, hours: workcalendar.WorkingHours) -> dt.datetime:
@@ -115,23 +117,23 @@ def _root_union() -> Union:
     qs = Union.objects.filter(pk=uid) if uid else Union.objects.filter(parent__isnull=True).order_by("depth", "id")
     union = qs.first()
     if union is None:
-        raise ValidationFailed("尚未建立工会组织，无法受理诉求")
+        raise ValidationFailed(_("尚未建立工会组织，无法受理诉求"))
     return union
 
 
 def _category(code: str) -> Category:
     category = Category.objects.select_related("parent").filter(code=code, active=True).first()
     if category is None:
-        raise ValidationFailed.field("category", "诉求类别不存在")
+        raise ValidationFailed.field("category", _("诉求类别不存在"))
     return category
 
 
 def _text(value: str | None, *, field: str = "text", limit: int = TEXT_MAX) -> str:
     text = (value or "").strip()
     if not text:
-        raise ValidationFailed.field(field, "请填写内容")
+        raise ValidationFailed.field(field, _("请填写内容"))
     if len(text) > limit:
-        raise ValidationFailed.field(field, f"内容过长（最多{limit}字）")
+        raise ValidationFailed.field(field, _("内容过长（最多%(limit)s字）") % {"limit": limit})
     return text
 
 
@@ -182,7 +184,7 @@ def _worker_resolve(*, worker_id: int | None, phone: str | None, id_number: str 
     if worker_id:
         worker = Worker.objects.filter(pk=worker_id).first()
         if worker is None:
-            raise ValidationFailed.field("worker", "职工不存在")
+            raise ValidationFailed.field("worker", _("职工不存在"))
         return worker
     facts = parse_id_number(id_number, field="worker_id_number") if id_number else None
     phone_n = normalize_phone(phone, field="worker_phone") if phone else ""
@@ -194,12 +196,12 @@ def _worker_resolve(*, worker_id: int | None, phone: str | None, id_number: str 
         found = worker_find_by_phone(phone_n)
         if found is not None:
             return found
-        raise ValidationFailed.field("worker_id_number", "未找到该手机号的职工，请填写身份证号以建档")
+        raise ValidationFailed.field("worker_id_number", _("未找到该手机号的职工，请填写身份证号以建档"))
     else:
-        raise ValidationFailed.field("worker", "请指定职工（编号、手机号或身份证号）")
+        raise ValidationFailed.field("worker", _("请指定职工（编号、手机号或身份证号）"))
     name = (name or "").strip()
     if not name or len(name) > 60:
-        raise ValidationFailed.field("worker_name", "请填写职工姓名")
+        raise ValidationFailed.field("worker_name", _("请填写职工姓名"))
     try:
         with transaction.atomic():
             return Worker.objects.create(
@@ -231,7 +233,7 @@ def appeal_create(actor, *, channel: str, category: str, urgency: str, text: str
     body = {k: v for k, v in locals().items() if k not in ("actor", "idempotency_key", "caller")}
     key = (idempotency_key or "").strip()
     if len(key) > 100:
-        raise ValidationFailed.field("Idempotency-Key", "幂等键过长")
+        raise ValidationFailed.field("Idempotency-Key", _("幂等键过长"))
     caller = caller or (f"user:{actor.pk}" if getattr(actor, "is_authenticated", False) else "anonymous")
     digest = _body_hash(body)
     if key:
@@ -246,7 +248,7 @@ def appeal_create(actor, *, channel: str, category: str, urgency: str, text: str
             if done is not None:
                 return done
         if external_number:
-            raise Conflict("该外部工单号已受理", code="duplicate_external_number")
+            raise Conflict(_("该外部工单号已受理"), code="duplicate_external_number")
         raise
     return IntakeResult(appeal, False)
 
@@ -256,7 +258,7 @@ def _idempotent_answer(caller: str, key: str, digest: str) -> IntakeResult | Non
     if record is None:
         return None
     if record.body_hash != digest:
-        raise Conflict("该幂等键已用于内容不同的请求", code="idempotency_key_reused")
+        raise Conflict(_("该幂等键已用于内容不同的请求"), code="idempotency_key_reused")
     return IntakeResult(record.appeal, True)
 
 
@@ -264,14 +266,14 @@ def _idempotent_answer(caller: str, key: str, digest: str) -> IntakeResult | Non
 def _appeal_create(actor, *, idempotency, channel, category, urgency, text, worker, worker_phone, worker_id_number,
                    worker_name, region_code, external_number, received_at, mailbox_union) -> Appeal:
     if channel not in Channel.values:
-        raise ValidationFailed.field("channel", "受理渠道不正确")
+        raise ValidationFailed.field("channel", _("受理渠道不正确"))
     if urgency not in Urgency.values:
-        raise ValidationFailed.field("urgency", "紧急程度应为 urgent 或 normal")
+        raise ValidationFailed.field("urgency", _("紧急程度应为 urgent 或 normal"))
     cat = _category(category)
     text = _text(text)
     region_code = (region_code or "").strip()
     if region_code and (not region_code.isdigit() or len(region_code) not in (6, 9, 12)):
-        raise ValidationFailed.field("region_code", "行政区划代码应为6、9或12位数字")
+        raise ValidationFailed.field("region_code", _("行政区划代码应为6、9或12位数字"))
     is_staff = getattr(actor, "is_union_staff", False)
     if is_staff:
         receiving = require_staff(actor)
@@ -280,22 +282,22 @@ def _appeal_create(actor, *, idempotency, channel, category, urgency, text, work
         receiving = _root_union()
     if actor is not None and getattr(actor, "is_authenticated", False) and not is_staff:
         if channel not in (Channel.APP, Channel.MAILBOX):
-            raise ValidationFailed.field("channel", "职工只能通过App或主席信箱提交诉求")
+            raise ValidationFailed.field("channel", _("职工只能通过App或主席信箱提交诉求"))
         own = worker_for_user(actor)
         if own is None:
-            raise PermissionDenied("请先完成实名登记")
+            raise PermissionDenied(_("请先完成实名登记"))
         person = own
     else:
         person = _worker_resolve(worker_id=worker, phone=worker_phone, id_number=worker_id_number, name=worker_name)
     now = _now()
     received_at = received_at or now
     if received_at > now + dt.timedelta(minutes=5):
-        raise ValidationFailed.field("received_at", "受理时间不能晚于当前时间")
+        raise ValidationFailed.field("received_at", _("受理时间不能晚于当前时间"))
     target = None
     if mailbox_union:
         target = Union.objects.filter(pk=mailbox_union).first()
         if target is None:
-            raise ValidationFailed.field("mailbox_union", "工会不存在")
+            raise ValidationFailed.field("mailbox_union", _("工会不存在"))
     limit = time_limit_for(cat, urgency)
     hours = working_hours_for(receiving)
     local_day = received_at.astimezone(workcalendar.SHANGHAI).date()
@@ -357,6 +359,15 @@ ACTION_LABELS = {"receive": "受理", "dispatch": "派单", "accept": "签收", 
                  "wait": "等待职工补充", "resume": "恢复办理", "answer": "答复", "close": "办结", "callback": "回访",
                  "reopen": "退回重办", "merge": "合并", "escalate": "超时督办", "remind": "到期提醒",
                  "unrated": "未评价"}
+# The same labels of the transitions as verbs, in the request's language, for the refusal of an illegal transition
+# (the Chinese is ACTION_LABELS' own: test_english checks it).
+ACTION_VERBS = {
+    "dispatch": pgettext_lazy("refused action", "派单"), "accept": pgettext_lazy("refused action", "签收"),
+    "return": pgettext_lazy("refused action", "退回"), "start": pgettext_lazy("refused action", "开始办理"),
+    "wait": pgettext_lazy("refused action", "等待职工补充"), "resume": pgettext_lazy("refused action", "恢复办理"),
+    "answer": pgettext_lazy("refused action", "答复"), "close": pgettext_lazy("refused action", "办结"),
+    "reopen": pgettext_lazy("refused action", "退回重办"), "merge": pgettext_lazy("refused action", "合并"),
+}
 
 
 def _lock(appeal_id: int) -> Appeal:
@@ -364,7 +375,7 @@ def _lock(appeal_id: int) -> Appeal:
                                                                               "worker", "category")
               .filter(pk=appeal_id).first())
     if appeal is None:
-        raise NotFound("诉求不存在")
+        raise NotFound(_("诉求不存在"))
     return appeal
 
 
@@ -372,19 +383,20 @@ def _staff_may_handle(actor, appeal: Appeal) -> None:
     """Staff acting on an appeal must have its handling unit (or, for the receiving unit, the case) in scope."""
     require_staff(actor)
     if not (in_scope(actor, appeal.handling_union) or in_scope(actor, appeal.receiving_union)):
-        raise NotFound("诉求不存在")
+        raise NotFound(_("诉求不存在"))
 
 
 def _require_handling_unit(actor, appeal: Appeal) -> None:
     if not in_scope(actor, appeal.handling_union):
-        raise PermissionDenied("只有承办单位可以执行此操作")
+        raise PermissionDenied(_("只有承办单位可以执行此操作"))
 
 
 def _move(appeal: Appeal, action: str) -> str:
     allowed, target = TRANSITIONS[action]
     if appeal.status not in allowed:
-        raise Conflict(f"当前状态“{appeal.get_status_display()}”不能{ACTION_LABELS[action]}", code="illegal_transition",
-                       fields={"status": appeal.status})
+        raise Conflict(_("当前状态“%(status)s”不能%(action)s") % {"status": appeal.get_status_display(),
+                                                              "action": ACTION_VERBS[action]},
+                       code="illegal_transition", fields={"status": appeal.status})
     before = appeal.status
     appeal.status = target
     return before
@@ -410,7 +422,7 @@ def _choose_handler(union: Union, mode: str) -> User | None:
     staff = _unit_staff(union)
     if not staff:
         return None
-    rotation, _ = UnitRotation.objects.get_or_create(union=union)
+    rotation, _created = UnitRotation.objects.get_or_create(union=union)
     # Lock the unit's rotation row: concurrent dispatches to one unit take turns.
     rotation = UnitRotation.objects.select_for_update().get(pk=rotation.pk)
     if mode == AssignMode.LEAST_LOADED:
@@ -445,7 +457,7 @@ def appeal_dispatch(actor, *, appeal_id: int, union_id: int | None = None, note:
     if union_id:
         target = Union.objects.filter(pk=union_id).first()
         if target is None or not in_scope(actor, target):
-            raise ValidationFailed.field("union", "承办单位不存在或不在管辖范围内")
+            raise ValidationFailed.field("union", _("承办单位不存在或不在管辖范围内"))
         mode = AssignMode.ROUND_ROBIN
         rule = dispatch_rule_match(category=appeal.category, region_code=appeal.region_code)
         if rule is not None and rule.handling_union_id == target.pk:
@@ -453,10 +465,10 @@ def appeal_dispatch(actor, *, appeal_id: int, union_id: int | None = None, note:
     else:
         rule = dispatch_rule_match(category=appeal.category, region_code=appeal.region_code)
         if rule is None:
-            raise ValidationFailed.field("union", "没有匹配的派单规则，请指定承办单位")
+            raise ValidationFailed.field("union", _("没有匹配的派单规则，请指定承办单位"))
         target, mode = rule.handling_union, rule.assign_mode
         if not in_scope(actor, target):
-            raise ValidationFailed.field("union", "派单规则指向的单位不在管辖范围内，请指定承办单位")
+            raise ValidationFailed.field("union", _("派单规则指向的单位不在管辖范围内，请指定承办单位"))
     _dispatch_to(appeal, actor=actor, target=target, mode=mode, note=note)
     return appeal
 
@@ -483,7 +495,7 @@ def appeal_return(actor, *, appeal_id: int, reason: str) -> Appeal:
     _require_handling_unit(actor, appeal)
     reason = _text(reason, field="reason", limit=500)
     if appeal.return_count >= 1:
-        raise Conflict("该诉求已退回过一次，不能再次退回", code="already_returned")
+        raise Conflict(_("该诉求已退回过一次，不能再次退回"), code="already_returned")
     unit = appeal.handling_union
     parent = Union.objects.filter(pk=unit.parent_id).first() if unit.parent_id else None
     before = _move(appeal, "return")
@@ -509,11 +521,11 @@ def appeal_message_add(actor, *, appeal_id: int, kind: str, text: str) -> Appeal
     appeal = _lock(appeal_id)
     if kind == MessageKind.FROM_WORKER:
         if appeal.worker.user_id is None or appeal.worker.user_id != getattr(actor, "pk", None):
-            raise NotFound("诉求不存在")
+            raise NotFound(_("诉求不存在"))
     else:
         _staff_may_handle(actor, appeal)
         if kind not in (MessageKind.NOTE, MessageKind.TO_WORKER, MessageKind.CONTACT):
-            raise ValidationFailed.field("kind", "消息类型不正确")
+            raise ValidationFailed.field("kind", _("消息类型不正确"))
     text = _text(text, limit=2000)
     now = _now()
     message = AppealMessage.objects.create(appeal=appeal, kind=kind, author=actor, author_name=str(actor), text=text,
@@ -606,7 +618,7 @@ def appeal_close(actor, *, appeal_id: int, outcome: str, note: str = "") -> Appe
     _staff_may_handle(actor, appeal)
     _require_handling_unit(actor, appeal)
     if outcome not in CLOSE_OUTCOMES:
-        raise ValidationFailed.field("outcome", "办结结果不正确")
+        raise ValidationFailed.field("outcome", _("办结结果不正确"))
     before = _move(appeal, "close")
     appeal.outcome = outcome
     appeal.closed_at = _now()
@@ -629,11 +641,11 @@ def appeal_callback(actor, *, appeal_id: int, resolved: bool, satisfied: bool, c
     if not _worker_owns(actor, appeal):
         _staff_may_handle(actor, appeal)
     if appeal.status != Status.CLOSED:
-        raise Conflict("诉求尚未办结，不能回访", code="not_closed")
+        raise Conflict(_("诉求尚未办结，不能回访"), code="not_closed")
     if appeal.rating_status == RatingStatus.RATED:
-        raise Conflict("该诉求已回访", code="already_rated")
+        raise Conflict(_("该诉求已回访"), code="already_rated")
     if len(comment or "") > 500:
-        raise ValidationFailed.field("comment", "评价最多500字")
+        raise ValidationFailed.field("comment", _("评价最多500字"))
     appeal.rating_status = RatingStatus.RATED
     appeal.rating_resolved = bool(resolved)
     appeal.rating_satisfied = bool(satisfied)
@@ -654,7 +666,7 @@ def appeal_reopen(actor, *, appeal_id: int, reason: str) -> Appeal:
     appeal = _lock(appeal_id)
     if _worker_owns(actor, appeal):
         if appeal.rating_status != RatingStatus.RATED or (appeal.rating_satisfied and appeal.rating_resolved):
-            raise Conflict("请先评价为“未解决”或“不满意”后再申请重办", code="reopen_needs_rating")
+            raise Conflict(_("请先评价为“未解决”或“不满意”后再申请重办"), code="reopen_needs_rating")
     else:
         _staff_may_handle(actor, appeal)
     reason = _text(reason, field="reason", limit=500)
@@ -678,15 +690,15 @@ def appeal_reopen(actor, *, appeal_id: int, reason: str) -> Appeal:
 def appeal_merge(actor, *, appeal_id: int, into_id: int) -> Appeal:
     """Merge a likely duplicate into an open appeal of the same worker. Both rows are locked in id order."""
     if appeal_id == into_id:
-        raise ValidationFailed.field("into", "不能与自身合并")
+        raise ValidationFailed.field("into", _("不能与自身合并"))
     locked = {a.pk: a for a in [_lock(i) for i in sorted((appeal_id, into_id))]}
     appeal, into = locked[appeal_id], locked[into_id]
     _staff_may_handle(actor, appeal)
     _staff_may_handle(actor, into)
     if appeal.worker_id != into.worker_id:
-        raise ValidationFailed.field("into", "只能合并同一职工的诉求")
+        raise ValidationFailed.field("into", _("只能合并同一职工的诉求"))
     if not into.is_open:
-        raise ValidationFailed.field("into", "只能并入未办结的诉求")
+        raise ValidationFailed.field("into", _("只能并入未办结的诉求"))
     before = _move(appeal, "merge")
     appeal.merged_into = into
     appeal.save()
@@ -822,7 +834,7 @@ def outbox_retry(actor, *, message_id: int) -> OutboxMessage:
     msg = scoped(OutboxMessage.objects.select_for_update(of=("self",)), actor, via="appeal__handling_union") \
         .filter(pk=message_id).first()
     if msg is None:
-        raise NotFound("消息不存在")
+        raise NotFound(_("消息不存在"))
     msg.status, msg.next_attempt_at, msg.attempts = OutboxStatus.PENDING, _now(), 0
     msg.save()
     return msg
@@ -836,18 +848,18 @@ def dispatch_rule_save(actor, *, rule_id: int | None = None, category: str | Non
     scope = require_staff(actor, roles=(Role.MUNICIPAL_ADMIN, Role.DISTRICT_STAFF))
     region_prefix = (region_prefix or "").strip()
     if region_prefix and (not region_prefix.isdigit() or len(region_prefix) > 12):
-        raise ValidationFailed.field("region_prefix", "地区代码前缀应为数字")
+        raise ValidationFailed.field("region_prefix", _("地区代码前缀应为数字"))
     cat = _category(category) if category else None
     target = Union.objects.filter(pk=handling_union_id).first()
     if target is None or not in_scope(actor, target):
-        raise ValidationFailed.field("handling_union", "承办单位不存在或不在管辖范围内")
+        raise ValidationFailed.field("handling_union", _("承办单位不存在或不在管辖范围内"))
     if assign_mode not in AssignMode.values:
-        raise ValidationFailed.field("assign_mode", "分配方式不正确")
+        raise ValidationFailed.field("assign_mode", _("分配方式不正确"))
     if rule_id:
         rule = DispatchRule.objects.select_for_update().filter(pk=rule_id, owner_union__path__startswith=scope.path) \
             .first()
         if rule is None:
-            raise NotFound("派单规则不存在")
+            raise NotFound(_("派单规则不存在"))
     else:
         rule = DispatchRule(owner_union_id=scope.pk)
     rule.category, rule.region_prefix, rule.handling_union = cat, region_prefix, target
@@ -863,16 +875,16 @@ def calendar_year_save(actor, *, year: int, holidays: list[dt.date], workdays: l
     Replaces what was entered for that year before."""
     require_staff(actor, roles=(Role.MUNICIPAL_ADMIN,))
     if not 2000 <= year <= 2100:
-        raise ValidationFailed.field("year", "年份不正确")
+        raise ValidationFailed.field("year", _("年份不正确"))
     for field, days in (("holidays", holidays), ("workdays", workdays)):
         if any(d.year != year for d in days):
-            raise ValidationFailed.field(field, f"日期须在{year}年内")
+            raise ValidationFailed.field(field, _("日期须在%(year)s年内") % {"year": year})
     if set(holidays) & set(workdays):
-        raise ValidationFailed.field("workdays", "同一天不能既是假日又是调休上班")
+        raise ValidationFailed.field("workdays", _("同一天不能既是假日又是调休上班"))
     CalendarDay.objects.filter(day__year=year).delete()
     CalendarDay.objects.bulk_create([CalendarDay(day=d, is_workday=False, name="节假日") for d in set(holidays)]
                                     + [CalendarDay(day=d, is_workday=True, name="调休上班") for d in set(workdays)])
-    entry, _ = CalendarYear.objects.update_or_create(year=year, defaults={"entered_by": actor})
+    entry, _created = CalendarYear.objects.update_or_create(year=year, defaults={"entered_by": actor})
     audit_record(actor=actor, action="update", object_type="appeals.calendaryear",
                  object_id=str(year), detail={"holidays": len(holidays), "workdays": len(workdays)})
     transaction.on_commit(calendar_refresh)
@@ -905,15 +917,15 @@ def time_limit_save(actor, *, category: str | None, urgency: str, respond_amount
     """Set the limits for an urgency, for one category or (category None) the default. Applies to new cases."""
     require_staff(actor, roles=(Role.MUNICIPAL_ADMIN,))
     if urgency not in Urgency.values:
-        raise ValidationFailed.field("urgency", "紧急程度应为 urgent 或 normal")
+        raise ValidationFailed.field("urgency", _("紧急程度应为 urgent 或 normal"))
     for field, unit in (("respond_unit", respond_unit), ("resolve_unit", resolve_unit)):
         if unit not in LimitUnit.values:
-            raise ValidationFailed.field(field, "时限单位不正确")
+            raise ValidationFailed.field(field, _("时限单位不正确"))
     for field, amount in (("respond_amount", respond_amount), ("resolve_amount", resolve_amount)):
         if not 1 <= amount <= 720:
-            raise ValidationFailed.field(field, "时限应在1到720之间")
+            raise ValidationFailed.field(field, _("时限应在1到720之间"))
     cat = _category(category) if category else None
-    limit, _ = TimeLimit.objects.update_or_create(category=cat, urgency=urgency, defaults={
+    limit, _created = TimeLimit.objects.update_or_create(category=cat, urgency=urgency, defaults={
         "respond_amount": respond_amount, "respond_unit": respond_unit, "resolve_amount": resolve_amount,
         "resolve_unit": resolve_unit})
     audit_record(actor=actor, action="update", obj=limit, union=require_staff(actor))
@@ -926,10 +938,10 @@ def working_hours_save(actor, *, union_id: int, start: dt.time, end: dt.time) ->
     require_staff(actor, roles=(Role.MUNICIPAL_ADMIN, Role.DISTRICT_STAFF, Role.GRASSROOTS_STAFF))
     union = Union.objects.filter(pk=union_id).first()
     if union is None or not in_scope(actor, union):
-        raise NotFound("工会不存在")
+        raise NotFound(_("工会不存在"))
     if end <= start:
-        raise ValidationFailed.field("end", "下班时间应晚于上班时间")
-    hours, _ = WorkingHours.objects.update_or_create(union=union, defaults={"start": start, "end": end})
+        raise ValidationFailed.field("end", _("下班时间应晚于上班时间"))
+    hours, _created = WorkingHours.objects.update_or_create(union=union, defaults={"start": start, "end": end})
     audit_record(actor=actor, action="update", obj=hours, union=union)
     return hours
 
@@ -945,14 +957,14 @@ def appeal_attachment_add(actor, *, appeal_id: int, upload) -> AppealAttachment:
     if not _worker_owns(actor, appeal):
         _staff_may_handle(actor, appeal)
     if upload.size > ATTACHMENT_MAX_BYTES:
-        raise ValidationFailed.field("attachment", "附件不能超过10MB")
+        raise ValidationFailed.field("attachment", _("附件不能超过10MB"))
     head = upload.read(8)
     upload.seek(0)
     kind = ("image/jpeg" if head[:3] == b"\xff\xd8\xff" else "image/png" if head[:8] == b"\x89PNG\r\n\x1a\n"
             else "application/pdf" if head[:5] == b"%PDF-" else "")
     if kind not in ATTACHMENT_TYPES:
-        raise ValidationFailed.field("attachment", "附件仅支持JPG、PNG图片或PDF")
+        raise ValidationFailed.field("attachment", _("附件仅支持JPG、PNG图片或PDF"))
     if appeal.attachments.count() >= 10:
-        raise ValidationFailed.field("attachment", "每件诉求最多10个附件")
+        raise ValidationFailed.field("attachment", _("每件诉求最多10个附件"))
     name = (upload.name or "附件")[-120:]
     return AppealAttachment.objects.create(appeal=appeal, file=upload, name=name)

@@ -52,3 +52,50 @@ def test_page_labels_match_the_chinese_of_services_and_selectors():
     assert {k: str(v) for k, v in views.MEASURE_LABELS_I18N.items()} == selectors.MEASURE_LABELS
     assert {k: str(v) for k, v in views.ACTION_DONE.items()} == {
         k: f"已{services.ACTION_LABELS[k]}" for k in views.ACTION_DONE}
+
+
+# --- the messages a person gets back (errors, refusals) ---------------------------------------------------------
+def _api_post(client, url: str, body: dict):
+    import json
+
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_api_bad_input_is_english_with_the_cookie_and_chinese_by_default(desk):
+    body = {"channel": "hotline_12351", "category": "wage_arrears", "urgency": "normal", "text": "长" * 5000,
+            "worker": desk.worker.pk, "region_code": "110111001000"}
+    en = _api_post(signed_in(desk.agent, "en"), "/api/v1/appeals", body)
+    assert en.status_code == 400
+    assert en.json() == {"code": "invalid", "message": "Too long (at most 4000 characters)",
+                         "fields": {"text": "Too long (at most 4000 characters)"}}
+    zh = _api_post(signed_in(desk.agent), "/api/v1/appeals", body | {"category": "astrology"})
+    assert zh.status_code == 400 and zh.json()["code"] == "invalid"
+    assert zh.json()["fields"] == {"category": "诉求类别不存在"} and zh.json()["message"] == "诉求类别不存在"
+    en = _api_post(signed_in(desk.agent, "en"), "/api/v1/appeals", body | {"category": "astrology"})
+    assert en.json()["fields"] == {"category": "Appeal category not found"}
+
+
+def test_an_illegal_transition_is_refused_in_the_request_language(desk, intake):
+    a = intake()  # received, not dispatched: it cannot be accepted yet
+    en = _api_post(signed_in(desk.agent, "en"), f"/api/v1/appeals/{a.pk}/accept", {})
+    assert en.status_code == 409 and en.json()["code"] == "illegal_transition"
+    assert en.json()["message"] == "Cannot accept it: the appeal's current status is “Received”"
+    assert en.json()["fields"] == {"status": "received"}
+    zh = _api_post(signed_in(desk.agent), f"/api/v1/appeals/{a.pk}/accept", {})
+    assert zh.status_code == 409 and zh.json()["message"] == "当前状态“已受理”不能签收"
+
+
+def test_a_refusal_on_the_worker_page_is_english(desk, intake):
+    a = intake()
+    r = signed_in(desk.worker_user, "en").post(f"/w/appeals/{a.pk}/", {"do": "rate", "resolved": "1",
+                                                                        "satisfied": "1"}, follow=True)
+    page = r.content.decode()
+    assert "The appeal is not closed yet, so there can be no callback" in page and "诉求尚未办结" not in page
+    zh = signed_in(desk.worker_user).post(f"/w/appeals/{a.pk}/", {"do": "rate", "resolved": "1", "satisfied": "1"},
+                                          follow=True)
+    assert "诉求尚未办结，不能回访" in zh.content.decode()
+
+
+def test_refused_action_verbs_match_the_chinese_action_labels():
+    assert {k: str(v) for k, v in services.ACTION_VERBS.items()} == {
+        k: services.ACTION_LABELS[k] for k in services.TRANSITIONS}
