@@ -1,6 +1,7 @@
 """Care API (/api/v1/care): parse, call one service or selector, answer a schema."""
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Router, Status, UploadedFile
 from ninja.pagination import paginate
 
@@ -167,7 +168,7 @@ def worker_history(request, worker_id: int):
     require_staff(request.user)
     worker = Worker.objects.filter(pk=worker_id).first()
     if worker is None:
-        raise NotFound("职工不存在")
+        raise NotFound(_("职工不存在"))
     audit_record(actor=request.user, action="care.history.view", obj=worker, union=request.user.union)
     return [_history_out(i) for i in selectors.care_history(worker=worker)]
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Concat, ExtractYear, StrIndex, Substr
+from django.utils.translation import gettext as _
 
 from zhijia.care.models import (
     OPEN_FILE_STATUSES,
@@ -43,7 +44,7 @@ def campaign_list(*, user) -> QuerySet[WarmthCampaign]:
 def campaign_get(*, user, campaign_id: int) -> WarmthCampaign:
     campaign = campaign_list(user=user).filter(pk=campaign_id).first()
     if campaign is None:
-        raise NotFound("活动不存在")
+        raise NotFound(_("活动不存在"))
     return campaign
 
 
@@ -75,7 +76,7 @@ def visit_list(*, user, campaign_id: int | None = None, union_id: int | None = N
 def visit_get(*, user, visit_id: int) -> Visit:
     visit = visit_list(user=user).filter(pk=visit_id).first()
     if visit is None:
-        raise NotFound("走访记录不存在")
+        raise NotFound(_("走访记录不存在"))
     return visit
 
 
@@ -114,7 +115,7 @@ def campaign_report(*, user, campaign: WarmthCampaign, union_id: int | None = No
     scope = require_staff(user)
     root = Union.objects.filter(pk=union_id or scope.pk, path__startswith=scope.path).first()
     if root is None:
-        raise NotFound("工会不存在")
+        raise NotFound(_("工会不存在"))
     children = {str(c.pk): c for c in Union.objects.filter(parent=root)}
     allocations = {a.union_id: a for a in Allocation.objects.filter(
         campaign=campaign, union_id__in=[root.pk, *[c.pk for c in children.values()]])}

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -76,12 +75,6 @@ def _file_flag_text(flag: dict) -> str:
         text += _("，致困原因相同：%(causes)s") % {
             "causes": _("、").join(str(CAUSE_LABELS.get(c, c)) for c in flag["causes"])}
     return text
-
-
-def _source_language():
-    """Services write texts built from choice labels into stored rows (a file's duplicate-help `flags`): keep
-    them in the source language whatever the reader's, as the service's own messages are."""
-    return translation.override(settings.LANGUAGE_CODE)
 
 
 def _date(value: str, field: str) -> dt.date:
@@ -299,27 +292,26 @@ def hardship_detail(request, file_id: int):
     if request.method == "POST":
         action, p = request.POST.get("action"), request.POST
         try:
-            with _source_language():
-                if action == "check":
-                    services.hardship_file_check(request.user, file_id=file.pk, passed=p.get("passed") == "1",
-                                                 note=p.get("note", ""))
-                elif action == "approve":
-                    services.hardship_file_approve(request.user, file_id=file.pk,
-                                                   acknowledge_flags=p.get("acknowledge_flags") == "1")
-                elif action == "review":
-                    services.hardship_file_review(request.user, file_id=file.pk, yearly_income=p.get("yearly_income"),
-                                                  yearly_unavoidable_costs=p.get("yearly_unavoidable_costs"),
-                                                  note=p.get("note", ""))
-                elif action == "close":
-                    services.hardship_file_close(request.user, file_id=file.pk, reason=p.get("reason", ""))
-                elif action == "assist":
-                    services.assistance_record(request.user, file_id=file.pk, kind=p.get("kind", ""),
-                                               amount=p.get("amount"), note=p.get("note", ""),
+            if action == "check":
+                services.hardship_file_check(request.user, file_id=file.pk, passed=p.get("passed") == "1",
+                                             note=p.get("note", ""))
+            elif action == "approve":
+                services.hardship_file_approve(request.user, file_id=file.pk,
                                                acknowledge_flags=p.get("acknowledge_flags") == "1")
+            elif action == "review":
+                services.hardship_file_review(request.user, file_id=file.pk, yearly_income=p.get("yearly_income"),
+                                              yearly_unavoidable_costs=p.get("yearly_unavoidable_costs"),
+                                              note=p.get("note", ""))
+            elif action == "close":
+                services.hardship_file_close(request.user, file_id=file.pk, reason=p.get("reason", ""))
+            elif action == "assist":
+                services.assistance_record(request.user, file_id=file.pk, kind=p.get("kind", ""),
+                                           amount=p.get("amount"), note=p.get("note", ""),
+                                           acknowledge_flags=p.get("acknowledge_flags") == "1")
             messages.success(request, _("已保存"))
         except DomainError as exc:
-            messages.error(request, exc.message + "".join(f"（{v}）" for v in exc.fields.values()
-                                                         if v != exc.message))
+            messages.error(request, exc.message + "".join(_("（%(detail)s）") % {"detail": v}
+                                                         for v in exc.fields.values() if v != exc.message))
         return redirect("care:hardship_detail", file.pk)
     hardship_file_view_audit(request.user, file, ip=request.META.get("REMOTE_ADDR"))
     show_id = request.user.role in APPROVER_ROLES
@@ -394,11 +386,10 @@ def worker_hardship_apply(request):
                 household.append({"name": p.get(f"m{i}_name"), "relation": p.get(f"m{i}_relation", ""),
                                   "health": p.get(f"m{i}_health", "")})
         try:
-            with _source_language():
-                services.hardship_file_open(request.user, yearly_income=p.get("yearly_income"),
-                                            yearly_unavoidable_costs=p.get("yearly_unavoidable_costs"),
-                                            causes=p.getlist("causes"), household=household,
-                                            situation=p.get("situation", ""))
+            services.hardship_file_open(request.user, yearly_income=p.get("yearly_income"),
+                                        yearly_unavoidable_costs=p.get("yearly_unavoidable_costs"),
+                                        causes=p.getlist("causes"), household=household,
+                                        situation=p.get("situation", ""))
             messages.success(request, _("申请已提交，基层工会将上门核实"))
             return redirect("care:worker_home")
         except DomainError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from zhijia.core.errors import NotFound, PermissionDenied
 from zhijia.members.selectors import worker_for_user
@@ -27,7 +28,7 @@ def deployment_list(*, user) -> QuerySet[Deployment]:
 def deployment_get(*, user, deployment_id: int) -> Deployment:
     deployment = scoped(Deployment.objects.select_related("union"), user).filter(pk=deployment_id).first()
     if deployment is None:
-        raise NotFound("下沉批次不存在")
+        raise NotFound(_("下沉批次不存在"))
     return deployment
 
 
@@ -70,7 +71,7 @@ def volunteer_stats(*, user) -> dict:
 def volunteer_own(*, user) -> Volunteer | None:
     worker = worker_for_user(user)
     if worker is None:
-        raise PermissionDenied("请先以职工身份登录")
+        raise PermissionDenied(_("请先以职工身份登录"))
     return Volunteer.objects.filter(worker=worker).select_related("union", "worker").first()
 
 
@@ -86,7 +87,7 @@ def volunteer_certificate(*, user) -> dict:
     """What the certificate of hours states: who, which union, each signed-out shift, totals."""
     volunteer = volunteer_own(user=user)
     if volunteer is None:
-        raise NotFound("您还不是志愿者")
+        raise NotFound(_("您还不是志愿者"))
     shifts = list(shift_list_own(user=user).filter(signed_out_at__isnull=False).order_by("signed_in_at"))
     return {"volunteer": volunteer, "shifts": shifts, "person_times": len(shifts),
             "hours": round(sum(s.hours for s in shifts), 1)}

@@ -14,6 +14,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from zhijia.accounts.models import Role
 from zhijia.audit.services import audit_record
@@ -30,7 +31,7 @@ BUDGET_ROLES = (Role.MUNICIPAL_ADMIN, Role.DISTRICT_STAFF, Role.GRASSROOTS_STAFF
 def _union_in_scope(actor, union_id, *, field: str = "union") -> Union:
     union = Union.objects.filter(pk=union_id).first() if union_id else None
     if union is None or not in_scope(actor, union):
-        raise ValidationFailed.field(field, "工会不存在或不在管辖范围内")
+        raise ValidationFailed.field(field, _("工会不存在或不在管辖范围内"))
     return union
 
 
@@ -39,7 +40,7 @@ def _campaign_for(actor, campaign_id: int) -> WarmthCampaign:
     scope = require_staff(actor)
     campaign = WarmthCampaign.objects.select_related("union").filter(pk=campaign_id).first()
     if campaign is None or not (scope.contains(campaign.union) or campaign.union.contains(scope)):
-        raise NotFound("活动不存在")
+        raise NotFound(_("活动不存在"))
     return campaign
 
 
@@ -51,10 +52,10 @@ def campaign_create(actor, *, name: str, budget, starts_on: dt.date, ends_on: dt
     owner = _union_in_scope(actor, union) if union else scope
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed.field("name", "请填写活动名称")
+        raise ValidationFailed.field("name", _("请填写活动名称"))
     amount = parse_amount(budget, field="budget")
     if ends_on < starts_on:
-        raise ValidationFailed.field("ends_on", "结束日期不能早于开始日期")
+        raise ValidationFailed.field("ends_on", _("结束日期不能早于开始日期"))
     campaign = WarmthCampaign.objects.create(
         name=name[:120], season=season[:40], target_groups=target_groups[:200], funding_sources=funding_sources[:200],
         starts_on=starts_on, ends_on=ends_on, budget=amount, union=owner, created_by=actor)
@@ -73,7 +74,7 @@ def _source_allocation(campaign: WarmthCampaign, union: Union) -> Allocation:
     for union_id in reversed(ancestors):
         if union_id in candidates:
             return candidates[union_id]
-    raise ValidationFailed.field("union", "该工会的上级在本活动中没有预算，无法下拨")
+    raise ValidationFailed.field("union", _("该工会的上级在本活动中没有预算，无法下拨"))
 
 
 @transaction.atomic
@@ -87,20 +88,21 @@ def allocation_create(actor, *, campaign_id: int, union: int, amount, note: str 
     target_union = _union_in_scope(actor, union)
     value = parse_amount(amount, field="amount")
     if target_union.pk == campaign.union_id:
-        raise ValidationFailed.field("union", "活动发起单位的预算即活动总预算，不能再分配给自己")
+        raise ValidationFailed.field("union", _("活动发起单位的预算即活动总预算，不能再分配给自己"))
     if not campaign.union.contains(target_union):
-        raise ValidationFailed.field("union", "只能分配给活动发起单位的下级工会")
+        raise ValidationFailed.field("union", _("只能分配给活动发起单位的下级工会"))
     source = _source_allocation(campaign, target_union)
     if not in_scope(actor, source.union):
-        raise PermissionDenied("只能由上级工会下拨预算")
-    child, _ = Allocation.objects.get_or_create(campaign=campaign, union=target_union,
+        raise PermissionDenied(_("只能由上级工会下拨预算"))
+    child, _created = Allocation.objects.get_or_create(campaign=campaign, union=target_union,
                                                 defaults={"parent": source})
     locked = lock_rows(Allocation.objects.all(), [source.pk, child.pk])
     source, child = locked[source.pk], locked[child.pk]
     if child.parent_id != source.pk:
-        raise ValidationFailed.field("union", "该工会的预算来自其他上级，请从原上级追加")
+        raise ValidationFailed.field("union", _("该工会的预算来自其他上级，请从原上级追加"))
     if value > source.remaining:
-        raise ValidationFailed.field("amount", f"超出上级可分配余额（剩余{yuan(source.remaining)}元）")
+        raise ValidationFailed.field("amount", _("超出上级可分配余额（剩余%(amount)s元）")
+                                     % {"amount": yuan(source.remaining)})
     source.allocated += value
     source.save(update_fields=["allocated"])
     child.amount += value
@@ -116,7 +118,7 @@ def _allocation_for(actor, campaign: WarmthCampaign, union_id: int, *, field: st
     union = _union_in_scope(actor, union_id, field=field)
     allocation = Allocation.objects.filter(campaign=campaign, union=union).first()
     if allocation is None:
-        raise ValidationFailed.field(field, "该工会在本活动中没有预算分配")
+        raise ValidationFailed.field(field, _("该工会在本活动中没有预算分配"))
     return allocation
 
 
@@ -127,12 +129,13 @@ def allocation_return(actor, *, campaign_id: int, union: int, amount, note: str 
     require_staff(actor, roles=BUDGET_ROLES)
     child = _allocation_for(actor, campaign, union, field="union")
     if child.parent_id is None:
-        raise ValidationFailed.field("union", "活动总预算不能退回")
+        raise ValidationFailed.field("union", _("活动总预算不能退回"))
     value = parse_amount(amount, field="amount")
     locked = lock_rows(Allocation.objects.all(), [child.parent_id, child.pk])
     parent, child = locked[child.parent_id], locked[child.pk]
     if value > child.remaining:
-        raise ValidationFailed.field("amount", f"超出可退回余额（剩余{yuan(child.remaining)}元）")
+        raise ValidationFailed.field("amount", _("超出可退回余额（剩余%(amount)s元）")
+                                     % {"amount": yuan(child.remaining)})
     child.amount -= value
     child.save(update_fields=["amount"])
     parent.allocated -= value
@@ -153,15 +156,16 @@ def allocation_reallocate(actor, *, campaign_id: int, from_union: int, to_union:
     source = _allocation_for(actor, campaign, from_union, field="from_union")
     target = _allocation_for(actor, campaign, to_union, field="to_union")
     if source.pk == target.pk or source.parent_id is None or source.parent_id != target.parent_id:
-        raise ValidationFailed.field("to_union", "只能在同一上级下拨的单位之间调剂")
+        raise ValidationFailed.field("to_union", _("只能在同一上级下拨的单位之间调剂"))
     parent = Allocation.objects.select_related("union").get(pk=source.parent_id)
     if not in_scope(actor, parent.union):
-        raise PermissionDenied("只能由上级工会调剂预算")
+        raise PermissionDenied(_("只能由上级工会调剂预算"))
     value = parse_amount(amount, field="amount")
     locked = lock_rows(Allocation.objects.all(), [source.pk, target.pk])
     source, target = locked[source.pk], locked[target.pk]
     if value > source.remaining:
-        raise ValidationFailed.field("amount", f"超出调出单位可用余额（剩余{yuan(source.remaining)}元）")
+        raise ValidationFailed.field("amount", _("超出调出单位可用余额（剩余%(amount)s元）")
+                                     % {"amount": yuan(source.remaining)})
     source.amount -= value
     source.save(update_fields=["amount"])
     target.amount += value

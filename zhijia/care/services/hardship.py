@@ -15,7 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from zhijia.accounts.models import Role
 from zhijia.audit.services import audit_record
@@ -53,7 +54,7 @@ def living_standard_for(region_code: str, year: int) -> LivingStandard:
         found = (LivingStandard.objects.filter(region_code=code, year__lte=year).order_by("-year").first())
         if found is not None:
             return found
-    raise ValidationFailed.field("union", "未配置当地最低生活保障标准，请先由市总设置")
+    raise ValidationFailed.field("union", _("未配置当地最低生活保障标准，请先由市总设置"))
 
 
 def per_capita_monthly(*, yearly_income: Decimal, yearly_unavoidable_costs: Decimal, household_size: int) -> Decimal:
@@ -74,11 +75,11 @@ def category_for(*, per_capita: Decimal, standard: Decimal, causes: list[str]) -
 
 def _parse_causes(causes) -> list[str]:
     if not isinstance(causes, list | tuple) or not causes:
-        raise ValidationFailed.field("causes", "请至少选择一项致困原因")
+        raise ValidationFailed.field("causes", _("请至少选择一项致困原因"))
     out = []
     for c in causes:
         if c not in HardshipCause.values:
-            raise ValidationFailed.field("causes", "致困原因不正确")
+            raise ValidationFailed.field("causes", _("致困原因不正确"))
         if c not in out:
             out.append(c)
     return out
@@ -91,15 +92,38 @@ def _parse_household(household) -> list[dict]:
         name = (m.get("name") or "").strip()
         relation = (m.get("relation") or "").strip()
         if not name:
-            raise ValidationFailed.field(f"household.{i}.name", "请填写家庭成员姓名")
+            raise ValidationFailed.field(f"household.{i}.name", _("请填写家庭成员姓名"))
         if not relation:
-            raise ValidationFailed.field(f"household.{i}.relation", "请填写与职工关系")
+            raise ValidationFailed.field(f"household.{i}.relation", _("请填写与职工关系"))
         birth_year = m.get("birth_year")
         if birth_year is not None and not (1900 <= int(birth_year) <= dt.date.today().year):
-            raise ValidationFailed.field(f"household.{i}.birth_year", "出生年份不正确")
+            raise ValidationFailed.field(f"household.{i}.birth_year", _("出生年份不正确"))
         members.append({"name": name[:60], "relation": relation[:20], "birth_year": birth_year,
                         "health": (m.get("health") or "")[:60], "occupation": (m.get("occupation") or "")[:60]})
     return members
+
+
+def _file_flag_text(flag: dict) -> str:
+    """A file's duplicate-help flag in the active language, from its fields."""
+    text = _("该职工已在%(union)s建档（%(status)s）") % {"union": flag["union"],
+                                                    "status": FileStatus(flag["status"]).label}
+    if flag.get("causes"):
+        text += _("，致困原因相同：%(causes)s") % {
+            "causes": _("、").join(_(HardshipCause(c).label) for c in flag["causes"])}
+    return text
+
+
+def _assistance_flag_text(assistance: Assistance) -> str:
+    """An earlier payment of the same kind, as a duplicate-help flag in the active language."""
+    return _("%(date)s %(union)s已发放%(kind)s%(amount)s元") % {
+        "date": f"{assistance.paid_on:%Y-%m-%d}", "union": assistance.union.name,
+        "kind": AssistanceKind(assistance.kind).label, "amount": yuan(assistance.amount)}
+
+
+def _stored(text_of, item) -> str:
+    """A flag's `message` as stored on the row: in the source language (Chinese), whatever the request's."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return text_of(item)
 
 
 def duplicate_flags_for_file(file: HardshipFile) -> list[dict]:
@@ -110,11 +134,10 @@ def duplicate_flags_for_file(file: HardshipFile) -> list[dict]:
               .exclude(pk=file.pk))
     for other in others:
         shared = sorted(set(other.causes) & set(file.causes))
-        flags.append({"type": "file", "file": other.pk, "union": other.union.name, "status": other.status,
-                      "causes": shared,
-                      "message": f"该职工已在{other.union.name}建档（{other.get_status_display()}）"
-                                 + (f"，致困原因相同：{'、'.join(HardshipCause(c).label for c in shared)}"
-                                    if shared else "")})
+        flag = {"type": "file", "file": other.pk, "union": other.union.name, "status": other.status,
+                "causes": shared}
+        flag["message"] = _stored(_file_flag_text, flag)
+        flags.append(flag)
     return flags
 
 
@@ -126,17 +149,17 @@ def hardship_file_open(actor, *, worker: int | None = None, union: int | None = 
     if getattr(actor, "role", None) == Role.WORKER:
         worker_obj = worker_for_user(actor)
         if worker_obj is None:
-            raise ValidationFailed.field("worker", "请先完成实名登记")
+            raise ValidationFailed.field("worker", _("请先完成实名登记"))
         membership = current_membership(worker_obj)
         if membership is None:
-            raise ValidationFailed.field("worker", "请先加入工会，再申请困难帮扶")
+            raise ValidationFailed.field("worker", _("请先加入工会，再申请困难帮扶"))
         owner = membership.union
         by_worker = True
     else:
         require_staff(actor, roles=CARE_FILE_ROLES)
         worker_obj = Worker.objects.filter(pk=worker).first() if worker else None
         if worker_obj is None:
-            raise ValidationFailed.field("worker", "职工不存在")
+            raise ValidationFailed.field("worker", _("职工不存在"))
         owner = _union_in_scope(actor, union) if union else actor.union
         by_worker = False
     income = parse_amount(yearly_income, field="yearly_income", allow_zero=True)
@@ -151,11 +174,12 @@ def hardship_file_open(actor, *, worker: int | None = None, union: int | None = 
     if category == HardshipCategory.ACCIDENT and ACCIDENT_CAUSES & set(cause_list):
         computed = HardshipCategory.ACCIDENT
     elif category and category not in HardshipCategory.values:
-        raise ValidationFailed.field("category", "困难类别不正确")
+        raise ValidationFailed.field("category", _("困难类别不正确"))
     if computed is None:
         raise ValidationFailed.field(
-            "yearly_income", f"家庭月人均收入{yuan(per_capita)}元，高于当地低保标准"
-                             f"（{yuan(standard.monthly_amount)}元）的两倍，且无意外致困原因，不符合建档条件")
+            "yearly_income", _("家庭月人均收入%(per_capita)s元，高于当地低保标准（%(standard)s元）的两倍，"
+                               "且无意外致困原因，不符合建档条件") % {"per_capita": yuan(per_capita),
+                                                               "standard": yuan(standard.monthly_amount)})
     file = HardshipFile.objects.create(
         worker=worker_obj, union=owner, category=computed, causes=cause_list, household_size=size,
         yearly_income=income, yearly_unavoidable_costs=costs, per_capita_monthly=per_capita,
@@ -173,7 +197,7 @@ def hardship_file_get_for_staff(actor, file_id: int) -> HardshipFile:
     require_staff(actor, roles=CARE_FILE_ROLES)
     file = scoped(HardshipFile.objects.select_related("worker", "union"), actor).filter(pk=file_id).first()
     if file is None:
-        raise NotFound("档案不存在")
+        raise NotFound(_("档案不存在"))
     return file
 
 
@@ -183,7 +207,7 @@ def hardship_file_check(actor, *, file_id: int, passed: bool, note: str = "") ->
     file = hardship_file_get_for_staff(actor, file_id)
     file = lock_rows(HardshipFile.objects.all(), [file.pk])[file.pk]
     if file.status != FileStatus.SUBMITTED:
-        raise Conflict("档案不在待核实状态", code="wrong_status")
+        raise Conflict(_("档案不在待核实状态"), code="wrong_status")
     file.status = FileStatus.CHECKED if passed else FileStatus.REJECTED
     file.checked_by, file.checked_at = actor, timezone.now()
     file.flags = duplicate_flags_for_file(file)
@@ -200,12 +224,12 @@ def hardship_file_approve(actor, *, file_id: int, acknowledge_flags: bool = Fals
     file = hardship_file_get_for_staff(actor, file_id)
     file = lock_rows(HardshipFile.objects.all(), [file.pk])[file.pk]
     if file.status != FileStatus.CHECKED:
-        raise Conflict("档案需先经基层核实", code="wrong_status")
+        raise Conflict(_("档案需先经基层核实"), code="wrong_status")
     file.flags = duplicate_flags_for_file(file)
     if file.flags and not acknowledge_flags:
         file.save(update_fields=["flags"])
-        raise Conflict("该职工在全市已有其他困难档案，请核对后确认", code="duplicate_help",
-                       fields={"acknowledge_flags": "；".join(f["message"] for f in file.flags)})
+        raise Conflict(_("该职工在全市已有其他困难档案，请核对后确认"), code="duplicate_help",
+                       fields={"acknowledge_flags": _("；").join(_file_flag_text(f) for f in file.flags)})
     today = timezone.localdate()
     file.status = FileStatus.APPROVED
     file.approved_by, file.approved_on = actor, today
@@ -232,12 +256,12 @@ def hardship_file_review(actor, *, file_id: int, yearly_income, yearly_unavoidab
     file = hardship_file_get_for_staff(actor, file_id)
     file = lock_rows(HardshipFile.objects.all(), [file.pk])[file.pk]
     if file.status != FileStatus.APPROVED:
-        raise Conflict("只有在档的档案需要年度复核", code="wrong_status")
+        raise Conflict(_("只有在档的档案需要年度复核"), code="wrong_status")
     income = parse_amount(yearly_income, field="yearly_income", allow_zero=True)
     costs = parse_amount(yearly_unavoidable_costs, field="yearly_unavoidable_costs", allow_zero=True)
     size = household_size or file.household_size
     if size < 1:
-        raise ValidationFailed.field("household_size", "家庭人口应至少为1")
+        raise ValidationFailed.field("household_size", _("家庭人口应至少为1"))
     today = timezone.localdate()
     standard = living_standard_for(file.union.region_code, today.year)
     per_capita = per_capita_monthly(yearly_income=income, yearly_unavoidable_costs=costs, household_size=size)
@@ -265,9 +289,9 @@ def hardship_file_close(actor, *, file_id: int, reason: str) -> HardshipFile:
     file = lock_rows(HardshipFile.objects.all(), [file.pk])[file.pk]
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed.field("reason", "请填写解困（销档）原因")
+        raise ValidationFailed.field("reason", _("请填写解困（销档）原因"))
     if file.status == FileStatus.CLOSED:
-        raise Conflict("档案已关闭", code="wrong_status")
+        raise Conflict(_("档案已关闭"), code="wrong_status")
     file.status, file.closed_on, file.close_reason = FileStatus.CLOSED, timezone.localdate(), reason[:200]
     file.save(update_fields=["status", "closed_on", "close_reason"])
     audit_record(actor=actor, action="care.hardship.close", obj=file, union=file.union, detail={"reason": reason})
@@ -282,7 +306,7 @@ def hardship_review_reminders_send(*, today: dt.date | None = None) -> int:
     due = HardshipFile.objects.filter(status=FileStatus.APPROVED, review_due_on__lte=horizon)
     made = 0
     for file_id, due_on in due.values_list("pk", "review_due_on").iterator():
-        _, created = ReviewReminder.objects.get_or_create(file_id=file_id, due_on=due_on)
+        _reminder, created = ReviewReminder.objects.get_or_create(file_id=file_id, due_on=due_on)
         made += created
     return made
 
@@ -300,9 +324,9 @@ def assistance_record(actor, *, file_id: int, kind: str, amount, paid_on: dt.dat
     the cap is checked against the sum read under the lock."""
     file = hardship_file_get_for_staff(actor, file_id)
     if file.status != FileStatus.APPROVED:
-        raise ValidationFailed.field("file", "只有在档的困难职工可以发放帮扶")
+        raise ValidationFailed.field("file", _("只有在档的困难职工可以发放帮扶"))
     if kind not in AssistanceKind.values:
-        raise ValidationFailed.field("kind", "帮扶类型不正确")
+        raise ValidationFailed.field("kind", _("帮扶类型不正确"))
     value = parse_amount(amount, field="amount")
     paid_on = paid_on or timezone.localdate()
     lock_rows(Worker.objects.all(), [file.worker_id])  # one lock per person, whichever union pays
@@ -310,14 +334,14 @@ def assistance_record(actor, *, file_id: int, kind: str, amount, paid_on: dt.dat
     paid = same_year.aggregate(s=Sum("amount"))["s"] or Decimal("0")
     cap = yearly_cap(kind)
     if paid + value > cap:
-        raise ValidationFailed.field("amount", f"超出{AssistanceKind(kind).label}年度上限{yuan(cap)}元"
-                                               f"（本年已发{yuan(paid)}元）")
+        raise ValidationFailed.field("amount", _("超出%(kind)s年度上限%(cap)s元（本年已发%(paid)s元）") % {
+            "kind": AssistanceKind(kind).label, "cap": yuan(cap), "paid": yuan(paid)})
+    earlier = list(same_year.select_related("union").exclude(file=file))
     flags = [{"type": "assistance", "assistance": a.pk, "union": a.union.name, "amount": yuan(a.amount),
-              "message": f"{a.paid_on:%Y-%m-%d} {a.union.name}已发放{AssistanceKind(kind).label}{yuan(a.amount)}元"}
-             for a in same_year.select_related("union").exclude(file=file)]
+              "message": _stored(_assistance_flag_text, a)} for a in earlier]
     if flags and not acknowledge_flags:
-        raise Conflict("该职工今年已在其他单位获得同类帮扶，请核对后确认", code="duplicate_help",
-                       fields={"acknowledge_flags": "；".join(f["message"] for f in flags)})
+        raise Conflict(_("该职工今年已在其他单位获得同类帮扶，请核对后确认"), code="duplicate_help",
+                       fields={"acknowledge_flags": _("；").join(_assistance_flag_text(a) for a in earlier)})
     assistance = Assistance.objects.create(file=file, worker_id=file.worker_id, union=file.union, kind=kind,
                                            amount=value, paid_on=paid_on, year=paid_on.year, note=note[:300],
                                            flags=flags, recorded_by=actor)
@@ -338,11 +362,11 @@ def living_standard_set(actor, *, region_code: str, year: int, monthly_amount) -
     require_staff(actor, roles=(Role.MUNICIPAL_ADMIN,))
     code = (region_code or "").strip()
     if len(code) != 6 or not code.isdigit():
-        raise ValidationFailed.field("region_code", "行政区划代码应为6位数字（区县或全市）")
+        raise ValidationFailed.field("region_code", _("行政区划代码应为6位数字（区县或全市）"))
     if not 2000 <= int(year) <= 2100:
-        raise ValidationFailed.field("year", "年度不正确")
+        raise ValidationFailed.field("year", _("年度不正确"))
     value = parse_amount(monthly_amount, field="monthly_amount")
-    standard, _ = LivingStandard.objects.update_or_create(region_code=code, year=year,
+    standard, _created = LivingStandard.objects.update_or_create(region_code=code, year=year,
                                                           defaults={"monthly_amount": value})
     audit_record(actor=actor, action="care.living_standard.set", object_type="care.livingstandard",
                  object_id=str(standard.pk), union=actor.union, detail={"region": code, "year": year,

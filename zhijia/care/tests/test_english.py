@@ -67,3 +67,60 @@ def test_the_pages_cause_and_document_labels_follow_the_models():
 
     assert [(str(k), str(v)) for k, v in CAUSE_LABELS.items()] == HardshipCause.choices
     assert [(str(k), str(v)) for k, v in DOCUMENT_LABELS.items()] == DocumentKind.choices
+
+
+def test_an_over_allocation_is_refused_in_english_naming_the_field(api_client, staff, city, campaign):
+    # when the city allocates more than it has, asking for English
+    client = api_client.as_user(staff.city)
+    client.cookies["django_language"] = "en"
+    payload = {"union": city.fangshan.pk, "amount": "2000000"}
+    r = client.post(f"/api/v1/care/campaigns/{campaign.pk}/allocations", payload)
+    # then the refusal is English, with the same code and field
+    assert r.status_code == 400 and r.json()["code"] == "invalid"
+    assert r.json()["fields"] == {"amount": "Amount exceeds the parent union's unallocated balance "
+                                            "(1000000.00 yuan left)"}
+    # and without the cookie it is the Chinese one
+    del client.cookies["django_language"]
+    r = client.post(f"/api/v1/care/campaigns/{campaign.pk}/allocations", payload)
+    assert r.json()["fields"] == {"amount": "超出上级可分配余额（剩余1000000.00元）"}
+    r = client.post(f"/api/v1/care/campaigns/{campaign.pk}/allocations", {"union": city.fangshan.pk, "amount": "-1"})
+    assert r.json()["fields"] == {"amount": "金额不能为负数"}
+
+
+def test_a_duplicate_help_refusal_is_english_and_the_stored_note_stays_chinese(api_client, staff, city,
+                                                                              make_worker_user, living_standard):
+    # given a worker with a file at one union and a second, checked file
+    worker = make_worker_user(74, union=city.community).worker
+    services.hardship_file_open(staff.chengguan, worker=worker.pk, yearly_income="12000",
+                                yearly_unavoidable_costs="0", causes=["illness"])
+    second = services.hardship_file_open(staff.community, worker=worker.pk, yearly_income="12000",
+                                         yearly_unavoidable_costs="0", causes=["illness"])
+    services.hardship_file_check(staff.community, file_id=second.pk, passed=True)
+    # when the district approves it without acknowledging the flag, in English
+    client = api_client.as_user(staff.fangshan)
+    client.cookies["django_language"] = "en"
+    r = client.post(f"/api/v1/care/hardship-files/{second.pk}/approve", {})
+    # then the conflict is English, with the same code, naming the flag field
+    body = r.json()
+    assert r.status_code == 409 and body["code"] == "duplicate_help"
+    assert body["message"] == ("This worker already has another hardship file in the city; "
+                               "please check and confirm")
+    assert body["fields"]["acknowledge_flags"].startswith("This worker already has a file at")
+    assert "same causes: Illness" in body["fields"]["acknowledge_flags"]
+    # and the note kept on the file is Chinese
+    second.refresh_from_db()
+    assert "因病" in second.flags[0]["message"] and "Illness" not in second.flags[0]["message"]
+    # and the same refusal without the cookie is Chinese
+    del client.cookies["django_language"]
+    body = client.post(f"/api/v1/care/hardship-files/{second.pk}/approve", {}).json()
+    assert body["message"] == "该职工在全市已有其他困难档案，请核对后确认"
+    assert body["fields"]["acknowledge_flags"] == second.flags[0]["message"]
+
+
+def test_a_page_refusal_is_english(staff, city, campaign):
+    # an allocation of a negative amount, posted from the English allocation form, is refused in English
+    payload, url = {"union": str(city.fangshan.pk), "amount": "-5"}, f"/console/care/campaigns/{campaign.pk}/allocate/"
+    page = signed_in(staff.city, "en").post(url, payload).content.decode()
+    assert "Amount cannot be negative" in page and "金额不能为负数" not in page
+    page = signed_in(staff.city).post(url, payload).content.decode()
+    assert "金额不能为负数" in page and "Amount cannot be negative" not in page
