@@ -2,6 +2,7 @@
 leaderboards of people and unions, flagged entries, ledger corrections, close and prizes."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -135,9 +136,9 @@ def my_points(request, challenge_id: int):
 def leaderboard_people(request, challenge_id: int, limit: int = 100, offset: int = 0):
     selectors.challenge_get(user=request.user, challenge_id=challenge_id)
     if not 1 <= limit <= 200:
-        raise ValidationFailed.field("limit", "limit 应在1到200之间")
+        raise ValidationFailed.field("limit", _("limit 应在1到200之间"))
     if offset < 0:
-        raise ValidationFailed.field("offset", "offset 不能为负")
+        raise ValidationFailed.field("offset", _("offset 不能为负"))
     return selectors.leaderboard_people(challenge_id=challenge_id, limit=limit, offset=offset)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhijia.challenge.models import (
     Challenge,
@@ -70,16 +71,16 @@ def challenge_get(*, user, challenge_id: int) -> Challenge:
     Anything else is a 404."""
     challenge = Challenge.objects.select_related("union").filter(pk=challenge_id).first()
     if challenge is None:
-        raise NotFound("挑战赛不存在")
+        raise NotFound(_("挑战赛不存在"))
     if getattr(user, "is_union_staff", False):
         if not scoped(Challenge.objects.filter(pk=challenge_id), user).exists():
-            raise NotFound("挑战赛不存在")
+            raise NotFound(_("挑战赛不存在"))
         return challenge
     membership = member_in_good_standing(user)
     if membership is not None and (challenge.union.contains(membership.union) or Participant.objects.filter(
             challenge=challenge, worker=membership.worker).exists()):
         return challenge
-    raise NotFound("挑战赛不存在")
+    raise NotFound(_("挑战赛不存在"))
 
 
 def participant_count(*, user) -> int:
@@ -148,11 +149,11 @@ def participant_required(*, user, challenge_id: int) -> Participant:
 
     membership = member_in_good_standing(user)
     if membership is None:
-        raise PermissionDenied("仅在会会员可以参加挑战赛，请先入会", code="not_a_member")
+        raise PermissionDenied(_("仅在会会员可以参加挑战赛，请先入会"), code="not_a_member")
     participant = (Participant.objects.select_related("challenge", "challenge__union")
                    .filter(challenge_id=challenge_id, worker=membership.worker).first())
     if participant is None:
-        raise ValidationFailed.field("challenge", "请先报名参加该挑战赛", code="not_joined")
+        raise ValidationFailed.field("challenge", _("请先报名参加该挑战赛"), code="not_joined")
     return participant
 
 
@@ -176,7 +177,7 @@ def leaderboard_unions(*, challenge_id: int, by: str = "average", min_participan
     if by not in UNION_BOARD_BY:
         from zhijia.core.errors import ValidationFailed
 
-        raise ValidationFailed.field("by", "排序方式应为 average（人均）或 total（合计）")
+        raise ValidationFailed.field("by", _("排序方式应为 average（人均）或 total（合计）"))
     key = f"challenge:{challenge_id}:unions:{_version(challenge_id)}:{by}:{min_participants}"
     if use_cache:
         hit = cache.get(key)

@@ -20,6 +20,8 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from zhijia.accounts.models import Role
 from zhijia.audit.models import Action
@@ -51,6 +53,9 @@ STAFF_WRITERS = (Role.MUNICIPAL_ADMIN, Role.DISTRICT_STAFF, Role.GRASSROOTS_STAF
 # A day's exercise may be logged that day or the next (补录昨日), never for a day to come.
 BACKFILL_DAYS = 1
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
+# Labels of the limits checked by challenge_create (their verbose names), for the catalogue: the message names them.
+_LIMIT_LABELS = (gettext_noop("每日运动贡献值上限"), gettext_noop("每日答题数"), gettext_noop("每题答对贡献值"),
+                 gettext_noop("每日答题贡献值上限"), gettext_noop("奖品份数"))
 
 # Default rules of a new challenge, per kind: (unit, points per 1,000 steps or per minute, daily cap of the kind,
 # most that is believable in one day, highest believable speed: km/h from minutes and distance, None: not checked).
@@ -86,7 +91,7 @@ def _scoped_union(actor, union_id: int | None) -> Union:
         return scope
     union = Union.objects.filter(pk=union_id).first()
     if union is None or not in_scope(actor, union):
-        raise ValidationFailed.field("union", "工会不存在或不在管辖范围内")
+        raise ValidationFailed.field("union", _("工会不存在或不在管辖范围内"))
     return union
 
 
@@ -99,19 +104,20 @@ def _rule_rows(challenge: Challenge, rules: list[dict] | None) -> list[ExerciseR
     for i, r in enumerate(rules, 1):
         kind = r.get("kind")
         if kind not in ExerciseKind.values or kind in seen:
-            raise ValidationFailed.field("rules", f"第{i}条规则的运动项目不正确或重复")
+            raise ValidationFailed.field("rules", _("第%(n)s条规则的运动项目不正确或重复") % {"n": i})
         seen.add(kind)
         unit = r.get("unit") or DEFAULT_RULES[kind][0]
         if unit not in Unit.values:
-            raise ValidationFailed.field("rules", f"第{i}条规则的计量单位应为步或分钟")
+            raise ValidationFailed.field("rules", _("第%(n)s条规则的计量单位应为步或分钟") % {"n": i})
         try:
             rate, cap = int(r["points_per_unit"]), int(r["daily_cap"])
             most = int(r.get("max_per_day") or (100_000 if unit == Unit.STEPS else 600))
             speed = Decimal(str(r["max_speed"])) if r.get("max_speed") not in (None, "") else None
         except (KeyError, TypeError, ValueError, ArithmeticError):
-            raise ValidationFailed.field("rules", f"第{i}条规则应填写每千步/每分钟贡献值和每日上限") from None
+            raise ValidationFailed.field(
+                "rules", _("第%(n)s条规则应填写每千步/每分钟贡献值和每日上限") % {"n": i}) from None
         if rate < 1 or cap < 1 or most < 1 or (speed is not None and speed <= 0):
-            raise ValidationFailed.field("rules", f"第{i}条规则的数值应为正数")
+            raise ValidationFailed.field("rules", _("第%(n)s条规则的数值应为正数") % {"n": i})
         rows.append(ExerciseRule(challenge=challenge, kind=kind, unit=unit, points_per_unit=rate, daily_cap=cap,
                                  max_per_day=most, max_speed=speed))
     return rows
@@ -126,14 +132,15 @@ def challenge_create(actor, *, title: str, starts_on: dt.date, ends_on: dt.date,
     every kind gets the default rule (DEFAULT_RULES)."""
     union = _scoped_union(actor, union_id)
     if not (title or "").strip():
-        raise ValidationFailed.field("title", "请填写挑战赛名称")
+        raise ValidationFailed.field("title", _("请填写挑战赛名称"))
     if ends_on < starts_on:
-        raise ValidationFailed.field("ends_on", "结束日期应不早于开始日期")
+        raise ValidationFailed.field("ends_on", _("结束日期应不早于开始日期"))
     for name, value, low in (("daily_exercise_cap", daily_exercise_cap, 1), ("quiz_questions_per_day",
                              quiz_questions_per_day, 0), ("quiz_points_per_correct", quiz_points_per_correct, 0),
                              ("quiz_daily_cap", quiz_daily_cap, 0), ("prize_count", prize_count, 0)):
         if value is None or value < low or value > 100_000:
-            raise ValidationFailed.field(name, f"{Challenge._meta.get_field(name).verbose_name}应在{low}到100000之间")
+            label = _(str(Challenge._meta.get_field(name).verbose_name))
+            raise ValidationFailed.field(name, _("%(label)s应在%(low)s到100000之间") % {"label": label, "low": low})
     challenge = Challenge.objects.create(
         union=union, title=title.strip()[:120], description=description.strip(), starts_on=starts_on,
         ends_on=ends_on, daily_exercise_cap=daily_exercise_cap, quiz_questions_per_day=quiz_questions_per_day,
@@ -150,7 +157,7 @@ def _staff_challenge(actor, challenge_id: int, *, lock: bool = False) -> Challen
         qs = qs.select_for_update(of=("self",))
     challenge = qs.filter(pk=challenge_id).first()
     if challenge is None or not in_scope(actor, challenge.union):
-        raise NotFound("挑战赛不存在")
+        raise NotFound(_("挑战赛不存在"))
     return challenge
 
 
@@ -159,12 +166,12 @@ def quiz_question_add(actor, *, challenge_id: int, text: str, choices: list[str]
                       explanation: str = "") -> QuizQuestion:
     challenge = _staff_challenge(actor, challenge_id)
     if not (text or "").strip():
-        raise ValidationFailed.field("text", "请填写题目")
+        raise ValidationFailed.field("text", _("请填写题目"))
     choices = [str(c).strip() for c in (choices or []) if str(c).strip()]
     if not 2 <= len(choices) <= 6:
-        raise ValidationFailed.field("choices", "选项应有2到6个")
+        raise ValidationFailed.field("choices", _("选项应有2到6个"))
     if not isinstance(answer, int) or not 0 <= answer < len(choices):
-        raise ValidationFailed.field("answer", "正确选项应为其中一个选项（从0起）")
+        raise ValidationFailed.field("answer", _("正确选项应为其中一个选项（从0起）"))
     question = QuizQuestion.objects.create(challenge=challenge, text=text.strip()[:300], choices=choices,
                                            answer=answer, explanation=(explanation or "").strip()[:300])
     audit_record(actor=actor, action=Action.CREATE, obj=question, union=challenge.union)
@@ -179,30 +186,32 @@ def challenge_join(actor, *, challenge_id: int) -> Participant:
     """A member in good standing of the organising union's subtree joins (once; joining again is a 409)."""
     membership = member_in_good_standing(actor)
     if membership is None:
-        raise PermissionDenied("仅在会会员可以参加挑战赛，请先入会", code="not_a_member")
+        raise PermissionDenied(_("仅在会会员可以参加挑战赛，请先入会"), code="not_a_member")
     challenge = Challenge.objects.select_related("union").filter(pk=challenge_id).first()
     if challenge is None or not challenge.union.contains(membership.union):
-        raise NotFound("挑战赛不存在")
+        raise NotFound(_("挑战赛不存在"))
     if challenge.status != ChallengeStatus.OPEN or _today() > challenge.ends_on:
-        raise ValidationFailed.field("challenge", "挑战赛已结束", code="closed")
+        raise ValidationFailed.field("challenge", _("挑战赛已结束"), code="closed")
     try:
         with transaction.atomic():
             return Participant.objects.create(challenge=challenge, worker=membership.worker, union=membership.union,
                                               reached_at=timezone.now())
     except IntegrityError:
-        raise Conflict("您已报名该挑战赛", code="already_joined", fields={"challenge": "您已报名该挑战赛"}) from None
+        message = _("您已报名该挑战赛")
+        raise Conflict(message, code="already_joined", fields={"challenge": message}) from None
 
 
 def _check_day(challenge: Challenge, day: dt.date, *, field: str = "date") -> None:
     today = _today()
     if challenge.status != ChallengeStatus.OPEN:
-        raise ValidationFailed.field("challenge", "挑战赛已结束", code="closed")
+        raise ValidationFailed.field("challenge", _("挑战赛已结束"), code="closed")
     if day > today:
-        raise ValidationFailed.field(field, "不能填报未来的日期")
+        raise ValidationFailed.field(field, _("不能填报未来的日期"))
     if not challenge.starts_on <= day <= challenge.ends_on:
-        raise ValidationFailed.field(field, f"日期应在挑战赛期间（{challenge.starts_on}至{challenge.ends_on}）")
+        raise ValidationFailed.field(field, _("日期应在挑战赛期间（%(start)s至%(end)s）")
+                                     % {"start": challenge.starts_on, "end": challenge.ends_on})
     if day < today - dt.timedelta(days=BACKFILL_DAYS):
-        raise ValidationFailed.field(field, "只能填报今天或昨天的运动")
+        raise ValidationFailed.field(field, _("只能填报今天或昨天的运动"))
 
 
 def _lock_day(participant: Participant, day: dt.date) -> ParticipantDay:
@@ -244,13 +253,13 @@ def _remaining(challenge: Challenge, rule: ExerciseRule, participant: Participan
 def _photo_digest(photo) -> tuple[str, str]:
     """The photo's SHA-256 (hex) and its file extension, read from its first bytes (the name is not trusted)."""
     if photo.size > PHOTO_MAX_BYTES:
-        raise ValidationFailed.field("photo", "照片不能超过8MB")
+        raise ValidationFailed.field("photo", _("照片不能超过8MB"))
     head = photo.read(12)
     photo.seek(0)
     ext = ("jpg" if head[:3] == b"\xff\xd8\xff" else "png" if head[:8] == b"\x89PNG\r\n\x1a\n"
            else "webp" if head[:4] == b"RIFF" and head[8:12] == b"WEBP" else "")
     if not ext:
-        raise ValidationFailed.field("photo", "照片仅支持JPG、PNG或WEBP")
+        raise ValidationFailed.field("photo", _("照片仅支持JPG、PNG或WEBP"))
     digest = hashlib.sha256()
     for chunk in photo.chunks():
         digest.update(chunk)
@@ -274,19 +283,20 @@ def exercise_log(actor, *, challenge_id: int, date: dt.date, kind: str, steps: i
     _check_day(challenge, date)
     rule = ExerciseRule.objects.filter(challenge=challenge, kind=kind).first()
     if rule is None:
-        raise ValidationFailed.field("kind", "该挑战赛没有这个运动项目")
+        raise ValidationFailed.field("kind", _("该挑战赛没有这个运动项目"))
     field, amount = ("steps", steps) if rule.unit == Unit.STEPS else ("minutes", minutes)
+    kind_label, unit_label = _(rule.get_kind_display()), _(rule.get_unit_display())
     if amount is None:
-        raise ValidationFailed.field(field, f"{rule.get_kind_display()}请填写{rule.get_unit_display()}数")
+        raise ValidationFailed.field(field, _("%(kind)s请填写%(unit)s数") % {"kind": kind_label, "unit": unit_label})
     if amount < 1:
-        raise ValidationFailed.field(field, f"{rule.get_unit_display()}数应大于0")
+        raise ValidationFailed.field(field, _("%(unit)s数应大于0") % {"unit": unit_label})
     if distance_km is not None:
         try:
             distance_km = Decimal(str(distance_km))
         except ArithmeticError:
-            raise ValidationFailed.field("distance_km", "距离应为数字") from None
+            raise ValidationFailed.field("distance_km", _("距离应为数字")) from None
     if distance_km is not None and (distance_km <= 0 or distance_km > 1000):
-        raise ValidationFailed.field("distance_km", "距离应在0到1000公里之间")
+        raise ValidationFailed.field("distance_km", _("距离应在0到1000公里之间"))
     digest, ext = _photo_digest(photo) if photo else ("", "")
 
     day_row = _lock_day(participant, date)  # lock: the day's caps are checked against committed entries only
@@ -295,12 +305,12 @@ def exercise_log(actor, *, challenge_id: int, date: dt.date, kind: str, steps: i
             .exclude(status=EntryStatus.REJECTED).aggregate(s=Sum(field))["s"] or 0)
     if done + amount > rule.max_per_day:
         raise ValidationFailed.field(
-            field, f"{rule.get_kind_display()}单日合计不能超过{rule.max_per_day}{rule.get_unit_display()}"
-                   f"（今日已填报{done}），超出为不可能的数据，未计入", code="impossible")
+            field, _("%(kind)s单日合计不能超过%(most)s%(unit)s（今日已填报%(done)s），超出为不可能的数据，未计入")
+            % {"kind": kind_label, "most": rule.max_per_day, "unit": unit_label, "done": done}, code="impossible")
     remaining = _remaining(challenge, rule, participant, day_row)
     if remaining <= 0:
-        raise Conflict(f"{date}的运动贡献值已达上限，本次未计入", code="daily_cap_reached",
-                       fields={field: "当日运动贡献值已达上限"})
+        raise Conflict(_("%(date)s的运动贡献值已达上限，本次未计入") % {"date": date}, code="daily_cap_reached",
+                       fields={field: _("当日运动贡献值已达上限")})
     reasons = []
     if rule.max_speed is not None and distance_km is not None and minutes:
         speed = (Decimal(distance_km) * 60 / minutes).quantize(Decimal("0.1"))
@@ -338,18 +348,18 @@ def entry_review(actor, *, entry_id: int, decision: str, note: str = "") -> Exer
     at the time of the review; rejected: nothing. Either way it is audited."""
     require_staff(actor, roles=STAFF_WRITERS)
     if decision not in ("approve", "reject"):
-        raise ValidationFailed.field("decision", "审核结果应为通过或不通过")
+        raise ValidationFailed.field("decision", _("审核结果应为通过或不通过"))
     found = (ExerciseEntry.objects.select_related("challenge__union", "participant")
              .filter(pk=entry_id).first())
     if found is None or not in_scope(actor, found.challenge.union):
-        raise NotFound("打卡记录不存在")
+        raise NotFound(_("打卡记录不存在"))
     _staff_challenge(actor, found.challenge_id, lock=True)  # lock: no review slips past a concurrent close
     if found.challenge.status != ChallengeStatus.OPEN:
-        raise ValidationFailed.field("challenge", "挑战赛已结束，不能再审核")
+        raise ValidationFailed.field("challenge", _("挑战赛已结束，不能再审核"))
     day_row = _lock_day(found.participant, found.date)
     entry = ExerciseEntry.objects.select_for_update().get(pk=entry_id)
     if entry.status != EntryStatus.FLAGGED:
-        raise Conflict("该打卡已审核", code="already_reviewed")
+        raise Conflict(_("该打卡已审核"), code="already_reviewed")
     entry.reviewed_by, entry.reviewed_at, entry.review_note = actor, timezone.now(), (note or "")[:200]
     if decision == "approve":
         rule = ExerciseRule.objects.get(challenge_id=entry.challenge_id, kind=entry.kind)
@@ -377,15 +387,15 @@ def point_entry_reverse(actor, *, point_entry_id: int, reason: str) -> PointEntr
     once (the reversal's reference is unique); a reversal is never itself reversed."""
     require_staff(actor, roles=STAFF_WRITERS)
     if not (reason or "").strip():
-        raise ValidationFailed.field("reason", "请填写冲正原因")
+        raise ValidationFailed.field("reason", _("请填写冲正原因"))
     original = PointEntry.objects.select_related("participant", "challenge__union").filter(pk=point_entry_id).first()
     if original is None or not in_scope(actor, original.challenge.union):
-        raise NotFound("流水不存在")
+        raise NotFound(_("流水不存在"))
     challenge = _staff_challenge(actor, original.challenge_id, lock=True)
     if challenge.status != ChallengeStatus.OPEN:
-        raise ValidationFailed.field("challenge", "挑战赛已结束，不能再冲正")
+        raise ValidationFailed.field("challenge", _("挑战赛已结束，不能再冲正"))
     if original.source == PointSource.REVERSAL:
-        raise ValidationFailed.field("point_entry", "冲正记录不能再冲正")
+        raise ValidationFailed.field("point_entry", _("冲正记录不能再冲正"))
     day_row = _lock_day(original.participant, original.date)
     try:
         with transaction.atomic():
@@ -393,7 +403,7 @@ def point_entry_reverse(actor, *, point_entry_id: int, reason: str) -> PointEntr
                                       source=PointSource.REVERSAL, points=-original.points,
                                       reference=f"reversal:{original.pk}", note=reason.strip(), actor=actor)
     except IntegrityError:
-        raise Conflict("该流水已冲正", code="already_reversed") from None
+        raise Conflict(_("该流水已冲正"), code="already_reversed") from None
     column = "exercise_points" if original.source == PointSource.EXERCISE else "quiz_points"
     if original.reference.startswith("exercise:"):
         # The entry no longer counts: its points leave the kind's daily cap as well as the day's.
@@ -439,12 +449,12 @@ def quiz_answer(actor, *, challenge_id: int, question_id: int, choice: int) -> Q
     _check_day(challenge, today)
     day_row = _lock_day(participant, today)  # lock: the quiz cap is checked one answer at a time
     if question_id not in (day_row.quiz_question_ids or []):
-        raise ValidationFailed.field("question", "该题不在今天的题目中")
+        raise ValidationFailed.field("question", _("该题不在今天的题目中"))
     question = QuizQuestion.objects.get(pk=question_id)
     if not isinstance(choice, int) or not 0 <= choice < len(question.choices):
-        raise ValidationFailed.field("choice", "请选择一个选项")
+        raise ValidationFailed.field("choice", _("请选择一个选项"))
     if QuizAnswer.objects.filter(participant=participant, date=today, question=question).exists():
-        raise Conflict("这道题今天已经答过了", code="already_answered", fields={"question": "今天已答过"})
+        raise Conflict(_("这道题今天已经答过了"), code="already_answered", fields={"question": _("今天已答过")})
     correct = choice == question.answer
     points = min(challenge.quiz_points_per_correct if correct else 0,
                  max(0, challenge.quiz_daily_cap - day_row.quiz_points))
@@ -470,13 +480,14 @@ def challenge_close(actor, *, challenge_id: int) -> list[Prize]:
     the last backfill day) and no entry is waiting for review. Audited, one event with the prize count."""
     challenge = _staff_challenge(actor, challenge_id, lock=True)  # lock: one close; reviews wait for it
     if challenge.status != ChallengeStatus.OPEN:
-        raise Conflict("挑战赛已结束并已颁奖", code="already_closed")
+        raise Conflict(_("挑战赛已结束并已颁奖"), code="already_closed")
     if _today() <= challenge.ends_on + dt.timedelta(days=BACKFILL_DAYS):
         raise ValidationFailed.field(
-            "challenge", f"补录期结束后（{challenge.ends_on + dt.timedelta(days=BACKFILL_DAYS + 1)}起）才能结束并颁奖")
+            "challenge", _("补录期结束后（%(day)s起）才能结束并颁奖")
+            % {"day": challenge.ends_on + dt.timedelta(days=BACKFILL_DAYS + 1)})
     pending = ExerciseEntry.objects.filter(challenge=challenge, status=EntryStatus.FLAGGED).count()
     if pending:
-        raise Conflict(f"尚有{pending}条存疑打卡待审核，请先审核", code="flags_pending")
+        raise Conflict(_("尚有%(n)s条存疑打卡待审核，请先审核") % {"n": pending}, code="flags_pending")
     top = list(Participant.objects.filter(challenge=challenge, total_points__gt=0)
                .order_by("-total_points", "reached_at", "pk").values_list("pk", "total_points")
                [:challenge.prize_count])

@@ -11,6 +11,9 @@ from __future__ import annotations
 import hashlib
 import random
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
 from zhijia.core.errors import ValidationFailed
 
 
@@ -22,11 +25,13 @@ def paper_draw(*, round_seed: str, entry_id: int, bank: dict[str, list[int]],
                spec: dict[str, int]) -> tuple[str, list[int]]:
     """(the entrant's seed, the question ids in paper order) for `spec` = {category: count}."""
     if not spec:
-        raise ValidationFailed.field("paper_spec", "本轮尚未设置组卷规则")
-    short = [f"{c}（需{n}题，题库{len(bank.get(c, []))}题）" for c, n in sorted(spec.items())
-             if len(bank.get(c, [])) < n]
+        raise ValidationFailed.field("paper_spec", _("本轮尚未设置组卷规则"))
+    short = [_("%(category)s（需%(need)s题，题库%(have)s题）")
+             % {"category": c, "need": n, "have": len(bank.get(c, []))}
+             for c, n in sorted(spec.items()) if len(bank.get(c, [])) < n]
     if short:
-        raise ValidationFailed.field("paper_spec", f"题库题目不足：{'；'.join(short)}")
+        raise ValidationFailed.field(
+            "paper_spec", _("题库题目不足：%(short)s") % {"short": pgettext("list separator", "；").join(short)})
     seed = entrant_seed(round_seed, entry_id)
     rnd = random.Random(seed)
     ids: list[int] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhijia.contests import services
 from zhijia.contests.models import (
@@ -42,7 +43,7 @@ def may_organise(*, user, contest: Contest) -> bool:
 def contest_get(*, user, contest_id: int) -> Contest:
     contest = contest_list(user=user).filter(pk=contest_id).first()
     if contest is None:
-        raise NotFound("比赛不存在")
+        raise NotFound(_("比赛不存在"))
     return contest
 
 
@@ -61,7 +62,7 @@ def round_list(*, contest: Contest) -> list[Round]:
 def round_get(*, user, round_id: int) -> Round:
     rnd = Round.objects.select_related("contest__union").filter(pk=round_id).first()
     if rnd is None or not contest_list(user=user).filter(pk=rnd.contest_id).exists():
-        raise NotFound("赛程不存在")
+        raise NotFound(_("赛程不存在"))
     return rnd
 
 
@@ -98,7 +99,7 @@ def scoring_sheet(*, user, round_id: int) -> tuple[Round, list[dict]]:
     """For a judge: the round's entrants with the judge's own score (if any) and how many judges scored."""
     rnd = round_get(user=user, round_id=round_id)
     if not may_judge(user, rnd.contest):
-        raise PermissionDenied("仅限本比赛的裁判或评审专家录入实操成绩")
+        raise PermissionDenied(_("仅限本比赛的裁判或评审专家录入实操成绩"))
     mine = {s.entry_id: s for s in PracticeScore.objects.filter(round=rnd, judge=user)}
     counts = dict(PracticeScore.objects.filter(round=rnd).values("entry_id").annotate(n=Count("pk"))
                   .values_list("entry_id", "n"))
@@ -130,7 +131,7 @@ def entry_list_own(*, user) -> list[dict]:
     """The worker's entries, each with its rounds: what they may do (take the exam) and what was published."""
     worker = worker_for_user(user)
     if worker is None:
-        raise PermissionDenied("请先以职工身份登录")
+        raise PermissionDenied(_("请先以职工身份登录"))
     entries = list(Entry.objects.filter(worker=worker).select_related("contest__union", "union")
                    .order_by("-created_at"))
     rounds = {}
@@ -162,7 +163,7 @@ def round_for_entrant(*, user, round_id: int) -> Round:
     rnd = (Round.objects.select_related("contest").filter(pk=round_id, contest__entries__worker=worker).first()
            if worker else None)
     if rnd is None:
-        raise NotFound("赛程不存在或您没有报名该比赛")
+        raise NotFound(_("赛程不存在或您没有报名该比赛"))
     return rnd
 
 
@@ -171,7 +172,7 @@ def attempt_own(*, user, round_id: int) -> ExamAttempt:
     attempt = (ExamAttempt.objects.select_related("round__contest", "entry")
                .filter(round_id=round_id, entry__worker=worker).first()) if worker else None
     if attempt is None:
-        raise NotFound("您还没有开始本轮考试")
+        raise NotFound(_("您还没有开始本轮考试"))
     return attempt
 
 
@@ -207,7 +208,7 @@ def certificate_get(*, user, entry_id: int) -> Certificate:
         if getattr(user, "is_union_staff", False) and contest_list(user=user).filter(
                 pk=cert.entry.contest_id).exists():
             return cert
-    raise NotFound("证书不存在")
+    raise NotFound(_("证书不存在"))
 
 
 def certificate_verify(*, number: str) -> Certificate | None:
