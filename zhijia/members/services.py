@@ -14,6 +14,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhijia.accounts.models import Role
 from zhijia.audit.models import Action
@@ -61,20 +62,23 @@ def _existing_conflict(worker: Worker) -> None:
     pending = (MembershipApplication.objects.select_related("union")
                .filter(worker=worker, status=ApplicationStatus.PENDING).first())
     if pending is not None:
-        raise Conflict(f"已有待审核的入会申请（申请号 {pending.pk}，受理工会：{pending.union.name}，"
-                       f"提交于 {timezone.localtime(pending.submitted_at):%Y-%m-%d}），请勿重复申请",
-                       code="application_exists", fields={"id_number": f"已有待审核的入会申请 {pending.pk}"})
+        raise Conflict(_("已有待审核的入会申请（申请号 %(id)s，受理工会：%(union)s，"
+                         "提交于 %(date)s），请勿重复申请") % {
+                           "id": pending.pk, "union": pending.union.name,
+                           "date": f"{timezone.localtime(pending.submitted_at):%Y-%m-%d}"},
+                       code="application_exists",
+                       fields={"id_number": _("已有待审核的入会申请 %(id)s") % {"id": pending.pk}})
     current = (Membership.objects.select_related("union")
                .filter(worker=worker, status=MembershipStatus.ADMITTED).first())
     if current is not None:
-        raise Conflict(f"已是{current.union.name}会员（会员编号 {current.member_number}），"
-                       f"如需更换工会请办理会员关系转接", code="already_member",
-                       fields={"id_number": f"已是会员，会员编号 {current.member_number}"})
+        raise Conflict(_("已是%(union)s会员（会员编号 %(number)s），如需更换工会请办理会员关系转接") % {
+                           "union": current.union.name, "number": current.member_number}, code="already_member",
+                       fields={"id_number": _("已是会员，会员编号 %(number)s") % {"number": current.member_number}})
 
 
 def _occupation(value: str | None) -> str:
     if value not in Occupation.values:
-        raise ValidationFailed.field("occupation", "职业应为：快递员、外卖配送员、网约车司机、货车司机或其他")
+        raise ValidationFailed.field("occupation", _("职业应为：快递员、外卖配送员、网约车司机、货车司机或其他"))
     return value
 
 
@@ -86,13 +90,13 @@ def application_submit(actor, *, name: str, id_number: str, phone: str, occupati
                        home_region_code: str | None = None) -> MembershipApplication:
     """入会申请: a worker applies for themself, or staff apply on a worker's behalf; routed at once (兜底建)."""
     if not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(_("请先登录"))
     on_behalf = actor.role != Role.WORKER
     if on_behalf:
         require_staff(actor, roles=APPLY_FOR_OTHERS_ROLES)
     name = (name or "").strip()
     if not name or len(name) > 60:
-        raise ValidationFailed.field("name", "请填写姓名（不超过60字）")
+        raise ValidationFailed.field("name", _("请填写姓名（不超过60字）"))
     facts = parse_id_number(id_number)
     phone = normalize_phone(phone)
     occupation = _occupation(occupation)
@@ -106,16 +110,16 @@ def application_submit(actor, *, name: str, id_number: str, phone: str, occupati
     elif lat is not None and lng is not None:
         code = routing.region_from_location(lat, lng)
     else:
-        raise ValidationFailed.field("work_region_code", "请选择工作地区，或允许获取所在位置")
+        raise ValidationFailed.field("work_region_code", _("请选择工作地区，或允许获取所在位置"))
     home = regions.validate_region_code(home_region_code, field="home_region_code") if home_region_code else ""
 
     worker = Worker.objects.select_for_update().filter(id_number_hash=keyed_hash(facts.id_number)).first()
     if not on_behalf:
         own = Worker.objects.filter(user=actor).first()
         if own is not None and (worker is None or own.pk != worker.pk):
-            raise ValidationFailed.field("id_number", "身份证号与本账号登记的不一致")
+            raise ValidationFailed.field("id_number", _("身份证号与本账号登记的不一致"))
         if worker is not None and worker.user_id not in (None, actor.pk):
-            raise ValidationFailed.field("id_number", "该身份证号已绑定其他账号，请联系12351")
+            raise ValidationFailed.field("id_number", _("该身份证号已绑定其他账号，请联系12351"))
     if worker is not None:
         _existing_conflict(worker)
     else:
@@ -136,7 +140,7 @@ def application_submit(actor, *, name: str, id_number: str, phone: str, occupati
         existing = Worker.objects.filter(id_number_hash=worker.id_number_hash).first()
         if existing is not None:
             _existing_conflict(existing)
-        raise Conflict("该身份证号的入会申请正在提交，请勿重复提交", code="application_exists")
+        raise Conflict(_("该身份证号的入会申请正在提交，请勿重复提交"), code="application_exists")
 
     route = routing.route(routing.RouteInput(work_region_code=code, occupation=occupation,
                                              employer_credit_code=credit))
@@ -151,7 +155,7 @@ def application_submit(actor, *, name: str, id_number: str, phone: str, occupati
     except IntegrityError:
         # A simultaneous submission for the same worker won the constraint: answer as for a late duplicate.
         _existing_conflict(worker)
-        raise Conflict("已有待审核的入会申请，请勿重复申请", code="application_exists")
+        raise Conflict(_("已有待审核的入会申请，请勿重复申请"), code="application_exists")
     ApplicationEvent.objects.create(application=application, actor=actor, kind="submitted", note=route.reason)
     if on_behalf:
         audit_record(actor=actor, action=Action.CREATE, obj=application, union=route.union,
@@ -164,9 +168,10 @@ def _application_for_review(actor, application_id: int) -> MembershipApplication
     application = (MembershipApplication.objects.select_for_update(of=("self",))
                    .select_related("union", "worker").filter(pk=application_id).first())
     if application is None or not in_scope(actor, application.union):
-        raise NotFound("入会申请不存在")
+        raise NotFound(_("入会申请不存在"))
     if application.status != ApplicationStatus.PENDING:
-        raise Conflict(f"该申请已处理（{application.get_status_display()}）", code="already_decided")
+        raise Conflict(_("该申请已处理（%(status)s）") % {"status": application.get_status_display()},
+                       code="already_decided")
     return application
 
 
@@ -194,9 +199,9 @@ def application_approve(actor, *, application_id: int) -> MembershipApplication:
 def application_reject(actor, *, application_id: int, reason: str) -> MembershipApplication:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed.field("reason", "请填写驳回理由")
+        raise ValidationFailed.field("reason", _("请填写驳回理由"))
     if len(reason) > 200:
-        raise ValidationFailed.field("reason", "驳回理由不超过200字")
+        raise ValidationFailed.field("reason", _("驳回理由不超过200字"))
     application = _application_for_review(actor, application_id)
     membership_id = application.membership_id
     application.status, application.decided_by, application.decided_at = (ApplicationStatus.REJECTED, actor,
@@ -217,13 +222,13 @@ def application_reroute(actor, *, application_id: int, union_id: int, reason: st
     """改派: send a pending application to another union (which may lie outside the caller's subtree)."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed.field("reason", "请填写改派理由")
+        raise ValidationFailed.field("reason", _("请填写改派理由"))
     application = _application_for_review(actor, application_id)
     target = Union.objects.filter(pk=union_id).first()
     if target is None:
-        raise ValidationFailed.field("union", "目标工会不存在")
+        raise ValidationFailed.field("union", _("目标工会不存在"))
     if target.pk == application.union_id:
-        raise ValidationFailed.field("union", "目标工会与当前受理工会相同")
+        raise ValidationFailed.field("union", _("目标工会与当前受理工会相同"))
     old = application.union
     application.union = target
     application.routing_reason += f"\n{timezone.localtime():%Y-%m-%d %H:%M} 由{old.name}改派至{target.name}：{reason}。"
@@ -247,26 +252,26 @@ def routing_rule_save(actor, *, rule_id: int | None = None, name: str, strategy:
     scope = require_staff(actor, roles=(Role.MUNICIPAL_ADMIN, Role.DISTRICT_STAFF))
     rule = RoutingRule() if rule_id is None else RoutingRule.objects.select_for_update().filter(pk=rule_id).first()
     if rule is None:
-        raise NotFound("分派规则不存在")
+        raise NotFound(_("分派规则不存在"))
     if strategy not in RoutingStrategy.values:
-        raise ValidationFailed.field("strategy", "分派方式不正确")
+        raise ValidationFailed.field("strategy", _("分派方式不正确"))
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed.field("name", "请填写规则名称")
+        raise ValidationFailed.field("name", _("请填写规则名称"))
     if match_region_prefix and not (match_region_prefix.isdigit() and len(match_region_prefix) <= 12):
-        raise ValidationFailed.field("match_region_prefix", "地区代码前缀应为数字")
+        raise ValidationFailed.field("match_region_prefix", _("地区代码前缀应为数字"))
     if match_occupation and match_occupation not in Occupation.values:
-        raise ValidationFailed.field("match_occupation", "职业不正确")
+        raise ValidationFailed.field("match_occupation", _("职业不正确"))
     target = None
     if strategy == RoutingStrategy.FIXED:
         target = Union.objects.filter(pk=target_union_id).first() if target_union_id else None
         if target is None or not in_scope(actor, target):
-            raise ValidationFailed.field("target_union", "请选择本级或下级的指定工会")
+            raise ValidationFailed.field("target_union", _("请选择本级或下级的指定工会"))
     if actor.role != Role.MUNICIPAL_ADMIN:
         # A district edits only rules confined to its own region.
         own = Union.objects.get(pk=scope.pk).region_code[:6]
         if not match_region_prefix.startswith(own) or (rule.pk and not rule.match_region_prefix.startswith(own)):
-            raise PermissionDenied("区级只能维护本区范围（地区代码前缀以本区代码开头）的分派规则")
+            raise PermissionDenied(_("区级只能维护本区范围（地区代码前缀以本区代码开头）的分派规则"))
     rule.name, rule.strategy, rule.priority = name[:80], strategy, max(0, int(priority))
     rule.match_region_prefix, rule.match_occupation, rule.target_union = match_region_prefix, match_occupation, target
     rule.is_active, rule.updated_by = bool(is_active), actor
@@ -294,7 +299,7 @@ def transfer_request(actor, *, membership_id: int | None = None, to_union_id: in
         membership = (Membership.objects.select_for_update().select_related("union", "worker")
                       .filter(worker__user=actor, status=MembershipStatus.ADMITTED).first())
         if membership is None or (membership_id is not None and membership.pk != membership_id):
-            raise NotFound("没有可转接的会籍")
+            raise NotFound(_("没有可转接的会籍"))
     else:
         require_staff(actor, roles=REVIEW_ROLES)
         qs = Membership.objects.select_for_update().select_related("union", "worker")
@@ -302,23 +307,23 @@ def transfer_request(actor, *, membership_id: int | None = None, to_union_id: in
             facts = parse_id_number(id_number)
             qs = qs.filter(worker__id_number_hash=keyed_hash(facts.id_number))
             if not qs.filter(status=MembershipStatus.ADMITTED).exists():
-                raise ValidationFailed.field("id_number", "该身份证号没有在会的会籍，无法转接"
-                                                          "（未入会的职工请直接申请入会）")
+                raise ValidationFailed.field("id_number", _("该身份证号没有在会的会籍，无法转接"
+                                                            "（未入会的职工请直接申请入会）"))
         else:
             qs = qs.filter(pk=membership_id)
         membership = qs.filter(status=MembershipStatus.ADMITTED).first()
     target = Union.objects.filter(pk=to_union_id).first()
     if target is None:
-        raise ValidationFailed.field("to_union", "转入工会不存在")
+        raise ValidationFailed.field("to_union", _("转入工会不存在"))
     if membership is None:
-        raise NotFound("会籍不存在")
+        raise NotFound(_("会籍不存在"))
     transfer = MembershipTransfer(membership=membership, from_union=membership.union, to_union=target,
                         reason=(reason or "").strip()[:200], requested_by=actor)
     from_side, to_side = _sides(actor, transfer)
     if actor.role != Role.WORKER and not (from_side or to_side):
-        raise NotFound("会籍不存在")
+        raise NotFound(_("会籍不存在"))
     if target.pk == membership.union_id:
-        raise ValidationFailed.field("to_union", "转入工会与当前所在工会相同")
+        raise ValidationFailed.field("to_union", _("转入工会与当前所在工会相同"))
     now = timezone.now()
     if from_side:
         transfer.from_confirmed_by, transfer.from_confirmed_at = actor, now
@@ -328,7 +333,7 @@ def transfer_request(actor, *, membership_id: int | None = None, to_union_id: in
         with transaction.atomic():
             transfer.save()
     except IntegrityError:
-        raise Conflict("该会员已有待确认的转接", code="transfer_exists")
+        raise Conflict(_("该会员已有待确认的转接"), code="transfer_exists")
     if transfer.from_confirmed_at and transfer.to_confirmed_at:
         _transfer_complete(actor, transfer)
     audit_record(actor=actor, action=Action.CREATE, obj=transfer, union=membership.union,
@@ -357,12 +362,13 @@ def _transfer_locked(actor, transfer_id: int) -> tuple[MembershipTransfer, bool,
     transfer = (MembershipTransfer.objects.select_for_update(of=("self",)).select_related("from_union", "to_union")
                 .filter(pk=transfer_id).first())
     if transfer is None:
-        raise NotFound("转接不存在")
+        raise NotFound(_("转接不存在"))
     from_side, to_side = _sides(actor, transfer)
     if not (from_side or to_side):
-        raise NotFound("转接不存在")
+        raise NotFound(_("转接不存在"))
     if transfer.status != TransferStatus.PENDING:
-        raise Conflict(f"该转接已处理（{transfer.get_status_display()}）", code="already_decided")
+        raise Conflict(_("该转接已处理（%(status)s）") % {"status": transfer.get_status_display()},
+                       code="already_decided")
     return transfer, from_side, to_side
 
 
@@ -379,7 +385,7 @@ def transfer_confirm(actor, *, transfer_id: int) -> MembershipTransfer:
         transfer.membership = Membership.objects.select_for_update().select_related("worker").get(
             pk=transfer.membership_id)
         if transfer.membership.status != MembershipStatus.ADMITTED:
-            raise Conflict("该会籍已不在会，无法转接", code="not_admitted")
+            raise Conflict(_("该会籍已不在会，无法转接"), code="not_admitted")
         _transfer_complete(actor, transfer)
     audit_record(actor=actor, action=Action.APPROVE, obj=transfer, union=transfer.from_union)
     return transfer
@@ -389,8 +395,8 @@ def transfer_confirm(actor, *, transfer_id: int) -> MembershipTransfer:
 def transfer_refuse(actor, *, transfer_id: int, reason: str) -> MembershipTransfer:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed.field("reason", "请填写拒绝理由")
-    transfer, _, _ = _transfer_locked(actor, transfer_id)
+        raise ValidationFailed.field("reason", _("请填写拒绝理由"))
+    transfer, _from_side, _to_side = _transfer_locked(actor, transfer_id)
     transfer.status, transfer.refuse_reason = TransferStatus.REFUSED, reason[:200]
     transfer.save(update_fields=["status", "refuse_reason"])
     _notify(transfer.membership.worker, f"您申请的会员关系转接（转入{transfer.to_union.name}）未获同意：{reason}")
@@ -411,7 +417,7 @@ def membership_leave(actor, *, membership_id: int | None = None, reason: str = "
         if membership is not None and not in_scope(actor, membership.union):
             membership = None
     if membership is None:
-        raise NotFound("会籍不存在")
+        raise NotFound(_("会籍不存在"))
     membership.status, membership.ended_on = MembershipStatus.LEFT, _today()
     membership.end_reason = (reason or "").strip()[:200] or "本人申请退会"
     membership.save(update_fields=["status", "ended_on", "end_reason", "updated_at"])
@@ -472,14 +478,14 @@ def _card_membership(actor, membership_id: int | None) -> Membership:
     if getattr(actor, "role", None) == Role.WORKER:
         membership = qs.filter(worker__user=actor, status=MembershipStatus.ADMITTED).first()
         if membership is None or (membership_id is not None and membership.pk != membership_id):
-            raise NotFound("您还不是在会会员")
+            raise NotFound(_("您还不是在会会员"))
         return membership
     require_staff(actor, roles=REVIEW_ROLES)
     membership = qs.filter(pk=membership_id).first()
     if membership is None or not in_scope(actor, membership.union):
-        raise NotFound("会籍不存在")
+        raise NotFound(_("会籍不存在"))
     if membership.status != MembershipStatus.ADMITTED or not membership.member_number:
-        raise Conflict("该会员不在会，没有可用的电子会员卡", code="not_admitted")
+        raise Conflict(_("该会员不在会，没有可用的电子会员卡"), code="not_admitted")
     return membership
 
 
@@ -507,22 +513,22 @@ def card_reissue(actor, *, membership_id: int | None = None, reason: str, note: 
     list. The member may do it themself (at most CARD_REISSUE_DAILY_LIMIT a day; not after staff revoked the card);
     reviewers in scope may do it for any admitted member (also to restore a revoked card). Audited."""
     if reason not in REISSUE_REASONS:
-        raise ValidationFailed.field("reason", "请选择补发原因：手机丢失或更换、二维码被他人使用或泄露、"
-                                               "卡面信息有误或其他")
+        raise ValidationFailed.field("reason", _("请选择补发原因：手机丢失或更换、二维码被他人使用或泄露、"
+                                                 "卡面信息有误或其他"))
     note = (note or "").strip()
     if reason == "other" and not note:
-        raise ValidationFailed.field("note", "原因为“其他”时请填写说明")
+        raise ValidationFailed.field("note", _("原因为“其他”时请填写说明"))
     membership = _card_membership(actor, membership_id)
     by_member = actor.role == Role.WORKER
     cards_qs = MemberCard.objects.select_for_update().filter(membership=membership)
     latest = cards_qs.order_by("-generation").first()
     if by_member:
         if latest is not None and latest.status == CardStatus.REVOKED:
-            raise Conflict("您的电子会员卡已被工会注销，请联系所在工会办理", code="card_revoked")
+            raise Conflict(_("您的电子会员卡已被工会注销，请联系所在工会办理"), code="card_revoked")
         start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
         today = cards_qs.filter(issued_at__gte=start, generation__gt=1).count()
         if today >= settings.CARD_REISSUE_DAILY_LIMIT:
-            raise Throttled(f"今天已补发{today}次，请明天再试或联系所在工会", code="reissue_limit")
+            raise Throttled(_("今天已补发%(n)s次，请明天再试或联系所在工会") % {"n": today}, code="reissue_limit")
     text = REISSUE_REASONS[reason] + (f"：{note[:60]}" if note else "")
     if latest is None:
         # No row yet: the card shown so far (if any) was generation 1, signed before rows existed.
@@ -548,19 +554,19 @@ def card_revoke(actor, *, membership_id: int, reason: str) -> CardRevocation:
     """注销: staff revoke the member's card without a replacement (misuse); only staff can re-issue it then."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed.field("reason", "请填写注销理由")
+        raise ValidationFailed.field("reason", _("请填写注销理由"))
     require_staff(actor, roles=REVIEW_ROLES)
     exists = Membership.objects.filter(pk=membership_id).select_related("union").first()
     if exists is None or not in_scope(actor, exists.union) or not exists.member_number:
-        raise NotFound("会籍不存在")
+        raise NotFound(_("会籍不存在"))
     membership = Membership.objects.select_for_update(of=("self",)).select_related("union").get(pk=membership_id)
     if membership.status != MembershipStatus.ADMITTED:
-        raise Conflict("该会员已不在会，会员卡已随退会或转出注销", code="not_admitted")
+        raise Conflict(_("该会员已不在会，会员卡已随退会或转出注销"), code="not_admitted")
     latest = MemberCard.objects.select_for_update().filter(membership=membership).order_by("-generation").first()
     if latest is None:
         latest = _card_issue(actor, membership, generation=1, reason="入会发卡")
     if latest.status != CardStatus.ACTIVE:
-        raise Conflict("该会员卡已注销", code="already_revoked")
+        raise Conflict(_("该会员卡已注销"), code="already_revoked")
     _card_end(actor, latest, status=CardStatus.REVOKED, reason=reason)
     audit_record(actor=actor, action=Action.UPDATE, obj=membership, union=membership.union,
                  detail={"card_revoked": latest.serial, "reason": reason})
@@ -572,12 +578,12 @@ def worker_pii_reveal(actor, *, worker_id: int, ip: str | None = None) -> Worker
     """Unmasked ID number and phone for a role allowed to see them; each look is written to the audit log."""
     scope = require_staff(actor)
     if not actor.may_see_pii:
-        raise PermissionDenied("当前角色不能查看完整个人信息")
+        raise PermissionDenied(_("当前角色不能查看完整个人信息"))
     worker = Worker.objects.filter(pk=worker_id, memberships__union__path__startswith=scope.path).distinct().first()
     if worker is None:
         worker = Worker.objects.filter(pk=worker_id, applications__union__path__startswith=scope.path).first()
     if worker is None:
-        raise NotFound("职工不存在")
+        raise NotFound(_("职工不存在"))
     membership = worker.memberships.select_related("union").order_by("-id").first()
     audit_record(actor=actor, action=Action.VIEW_PII, obj=worker, union=membership.union if membership else scope,
                  ip=ip, detail={"fields": ["id_number", "phone"]})

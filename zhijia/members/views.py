@@ -288,6 +288,10 @@ def import_detail(request, import_id: int):
     if request.GET.get("poll"):
         return render(request, "members/_import_progress.html", context)
     bad = Paginator(selectors.roster_import_bad_rows(roster_import=item), 50).get_page(request.GET.get("page"))
+    # Shown in the reader's language; the stored Chinese is not saved back (never saved here).
+    item.error = imports.report_text(item.error)
+    for row in bad:
+        row.errors = imports.report_text(row.errors)
     context |= {"preview": [imports.preview_row(r) for r in selectors.roster_import_preview(roster_import=item)],
                 "page": bad}
     return render(request, "members/import.html", context)
