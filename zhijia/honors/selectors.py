@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from zhijia.core.errors import NotFound
@@ -55,7 +56,7 @@ def selection_list(*, user, stage: str | None = None) -> QuerySet[Selection]:
 def selection_get(*, user, selection_id: int) -> Selection:
     selection = selection_list(user=user).filter(pk=selection_id).first()
     if selection is None:
-        raise NotFound("评选不存在")
+        raise NotFound(_("评选不存在"))
     return selection
 
 
@@ -80,10 +81,10 @@ def candidate_list(*, user, selection: Selection, status: str | None = None, q: 
 def candidate_get(*, user, candidate_id: int) -> Candidate:
     candidate = Candidate.objects.select_related("selection__union", "union").filter(pk=candidate_id).first()
     if candidate is None:
-        raise NotFound("候选人不存在")
+        raise NotFound(_("候选人不存在"))
     selection = selection_get(user=user, selection_id=candidate.selection_id)
     if not is_organiser(user, selection) and not require_staff(user).contains(candidate.union):
-        raise NotFound("候选人不存在")
+        raise NotFound(_("候选人不存在"))
     return candidate
 
 
@@ -176,7 +177,7 @@ def public_candidate_get(*, candidate_id: int) -> Candidate:
     candidate = (Candidate.objects.select_related("selection__union", "union")
                  .filter(pk=candidate_id, status=CandidateStatus.PASSED).first())
     if candidate is None:
-        raise NotFound("候选人不存在")
+        raise NotFound(_("候选人不存在"))
     return candidate
 
 
@@ -190,7 +191,7 @@ def expert_scores(selection: Selection) -> dict[int, Decimal | None]:
             candidate__selection=selection).values_list("expert_id", "candidate_id", "criterion_id", "value"):
         sheets.setdefault((candidate_id, expert_id), {})[criterion_id] = value
     totals: dict[int, list[Decimal]] = {}
-    for (candidate_id, _), values in sheets.items():
+    for (candidate_id, _expert_id), values in sheets.items():
         total = expert_total(values, criteria)
         if total is not None:
             totals.setdefault(candidate_id, []).append(total)
@@ -240,7 +241,7 @@ def expert_sheet(*, user, selection: Selection) -> dict:
     """What one expert sees: the candidates to score, their own scores so far, and their conflicts."""
     expert = Expert.objects.filter(selection=selection, user=user).first()
     if expert is None:
-        raise NotFound("您不是本次评选的评审专家")
+        raise NotFound(_("您不是本次评选的评审专家"))
     criteria = list(Criterion.objects.filter(selection=selection))
     mine: dict[int, dict[int, Decimal]] = {}
     for cand, crit, value in Score.objects.filter(expert=expert).values_list("candidate_id", "criterion_id", "value"):
@@ -264,7 +265,7 @@ def notice_selection(*, selection_id: int) -> Selection:
     selection = (Selection.objects.select_related("union")
                  .filter(pk=selection_id, stage__in=[Stage.PUBLIC_NOTICE, Stage.FINAL]).first())
     if selection is None:
-        raise NotFound("该评选尚未公示")
+        raise NotFound(_("该评选尚未公示"))
     return selection
 
 

@@ -21,7 +21,8 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from zhijia.accounts.models import Role
 from zhijia.audit.models import Action
@@ -67,7 +68,7 @@ def _selection_locked(selection_id: int) -> Selection:
     selection = Selection.objects.select_for_update(of=("self",)).select_related("union").filter(
         pk=selection_id).first()
     if selection is None:
-        raise NotFound("评选不存在")
+        raise NotFound(_("评选不存在"))
     return selection
 
 
@@ -76,7 +77,7 @@ def _organiser_selection(actor, selection_id: int, *, lock: bool = True) -> Sele
     selection = (_selection_locked(selection_id) if lock else
                  Selection.objects.select_related("union").filter(pk=selection_id).first())
     if selection is None or not in_scope(actor, selection.union):
-        raise NotFound("评选不存在")
+        raise NotFound(_("评选不存在"))
     return selection
 
 
@@ -89,7 +90,8 @@ def _participates(actor, selection: Selection) -> bool:
 def _require_stage(selection: Selection, stage: str, what: str) -> None:
     if selection.stage != stage:
         raise ValidationFailed.field(
-            "stage", f"{what}须在“{Stage(stage).label}”环节进行，当前为“{Stage(selection.stage).label}”",
+            "stage", _("%(what)s须在“%(stage)s”环节进行，当前为“%(current)s”")
+            % {"what": what, "stage": _(Stage(stage).label), "current": _(Stage(selection.stage).label)},
             code="wrong_stage")
 
 
@@ -97,9 +99,9 @@ def _decimal(value, field: str) -> Decimal:
     try:
         result = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise ValidationFailed.field(field, "应为数字")
+        raise ValidationFailed.field(field, _("应为数字"))
     if not result.is_finite():
-        raise ValidationFailed.field(field, "应为数字")
+        raise ValidationFailed.field(field, _("应为数字"))
     return result
 
 
@@ -120,40 +122,41 @@ def selection_create(actor, *, title: str, votes_per_day: int = 1, year: int | N
     if union_id is not None:
         union = Union.objects.filter(pk=union_id).first()
         if union is None or not in_scope(actor, union):
-            raise ValidationFailed.field("union", "工会不存在或不在管辖范围内")
+            raise ValidationFailed.field("union", _("工会不存在或不在管辖范围内"))
     if not title.strip():
-        raise ValidationFailed.field("title", "请填写评选名称")
+        raise ValidationFailed.field("title", _("请填写评选名称"))
     stages = list(stages) if stages else list(STAGE_ORDER)
     if any(s not in STAGE_ORDER for s in stages) or len(set(stages)) != len(stages):
-        raise ValidationFailed.field("stages", "环节名称不正确或重复")
+        raise ValidationFailed.field("stages", _("环节名称不正确或重复"))
     if stages != [s for s in STAGE_ORDER if s in stages]:
-        raise ValidationFailed.field("stages", "环节顺序应为：" + "、".join(Stage(s).label for s in STAGE_ORDER))
+        raise ValidationFailed.field("stages", _("环节顺序应为：%(stages)s") % {
+            "stages": pgettext("list separator", "、").join(_(Stage(s).label) for s in STAGE_ORDER)})
     if stages[0] != Stage.NOMINATION or stages[-1] != Stage.FINAL:
-        raise ValidationFailed.field("stages", "评选应以推荐提名开始、以正式发布结束")
+        raise ValidationFailed.field("stages", _("评选应以推荐提名开始、以正式发布结束"))
     if not 1 <= int(votes_per_day) <= 50:
-        raise ValidationFailed.field("votes_per_day", "每人每日票数应在1到50之间")
+        raise ValidationFailed.field("votes_per_day", _("每人每日票数应在1到50之间"))
     vw, ew = _decimal(vote_weight, "vote_weight"), _decimal(expert_weight, "expert_weight")
     # Without one of the two scored stages the other carries the whole weight (without both, nothing is scored).
     has_vote, has_experts = Stage.PUBLIC_VOTE in stages, Stage.EXPERT_REVIEW in stages
     if not (has_vote and has_experts):
         vw, ew = Decimal(int(has_vote)), Decimal(int(has_experts))
     if vw < 0 or ew < 0 or ((has_vote or has_experts) and vw + ew != 1):
-        raise ValidationFailed.field("vote_weight", "投票权重与专家权重应为非负数且之和为1")
+        raise ValidationFailed.field("vote_weight", _("投票权重与专家权重应为非负数且之和为1"))
     if Stage.PUBLIC_VOTE in stages:
         if vote_starts_at is None or vote_ends_at is None:
-            raise ValidationFailed.field("vote_starts_at", "请填写投票开始和结束时间")
+            raise ValidationFailed.field("vote_starts_at", _("请填写投票开始和结束时间"))
         if vote_ends_at <= vote_starts_at:
-            raise ValidationFailed.field("vote_ends_at", "投票结束时间应晚于开始时间")
+            raise ValidationFailed.field("vote_ends_at", _("投票结束时间应晚于开始时间"))
     if not 1 <= shortlist_size <= 10000:
-        raise ValidationFailed.field("shortlist_size", "入选人数应在1到10000之间")
+        raise ValidationFailed.field("shortlist_size", _("入选人数应在1到10000之间"))
     if not 0 <= top_size <= shortlist_size:
-        raise ValidationFailed.field("top_size", "十佳人数不应超过入选人数")
+        raise ValidationFailed.field("top_size", _("十佳人数不应超过入选人数"))
     if honour_kind not in HonourKind.values:
-        raise ValidationFailed.field("honour_kind", "荣誉类别不正确")
+        raise ValidationFailed.field("honour_kind", _("荣誉类别不正确"))
     if honour_level not in HonourLevel.values:
-        raise ValidationFailed.field("honour_level", "荣誉级别不正确")
+        raise ValidationFailed.field("honour_level", _("荣誉级别不正确"))
     if not 0 <= notice_days <= 60:
-        raise ValidationFailed.field("notice_days", "公示天数应在0到60之间")
+        raise ValidationFailed.field("notice_days", _("公示天数应在0到60之间"))
     known = {"network_burst_limit", "device_member_limit", "new_account_hours", "lockstep_limit"}
     for key, value in fraud_rules.items():
         if key not in known:
@@ -161,7 +164,7 @@ def selection_create(actor, *, title: str, votes_per_day: int = 1, year: int | N
         if value is None:
             continue
         if not isinstance(value, int) or value < 0:
-            raise ValidationFailed.field(key, "应为非负整数（0表示不启用）")
+            raise ValidationFailed.field(key, _("应为非负整数（0表示不启用）"))
     items = [c.strip() for c in (checklist if checklist is not None else DEFAULT_CHECKLIST) if str(c).strip()]
     selection = Selection.objects.create(
         union=union, title=title.strip(), description=description, year=year or timezone.localdate().year,
@@ -181,29 +184,29 @@ def _advance_guard(selection: Selection, now: dt.datetime) -> None:
     candidates = Candidate.objects.filter(selection=selection)
     if stage == Stage.NOMINATION:
         if not candidates.filter(status=CandidateStatus.NOMINATED).exists():
-            raise ValidationFailed.field("candidates", "尚无已推荐的候选人，不能进入下一环节")
+            raise ValidationFailed.field("candidates", _("尚无已推荐的候选人，不能进入下一环节"))
     elif stage == Stage.MATERIAL_REVIEW:
         waiting = candidates.filter(status=CandidateStatus.NOMINATED).count()
         if waiting:
-            raise ValidationFailed.field("candidates", f"还有{waiting}名候选人未完成资料审核")
+            raise ValidationFailed.field("candidates", _("还有%(n)s名候选人未完成资料审核") % {"n": waiting})
         if not candidates.filter(status=CandidateStatus.PASSED).exists():
-            raise ValidationFailed.field("candidates", "没有通过资料审核的候选人")
+            raise ValidationFailed.field("candidates", _("没有通过资料审核的候选人"))
     elif stage == Stage.PUBLIC_VOTE:
         if selection.vote_ends_at and now < selection.vote_ends_at:
-            raise ValidationFailed.field("vote_ends_at", "投票尚未结束，不能进入下一环节")
+            raise ValidationFailed.field("vote_ends_at", _("投票尚未结束，不能进入下一环节"))
         pending = Vote.objects.filter(selection=selection, status=VoteStatus.QUARANTINED).count()
         if pending:
-            raise ValidationFailed.field("quarantine", f"还有{pending}张待复核的投票，请先复核")
+            raise ValidationFailed.field("quarantine", _("还有%(n)s张待复核的投票，请先复核") % {"n": pending})
     elif stage == Stage.EXPERT_REVIEW:
         missing = _missing_scores(selection)
         if missing:
-            raise ValidationFailed.field("scores", f"还有{missing}份专家评分未完成（已回避的除外）")
+            raise ValidationFailed.field("scores", _("还有%(n)s份专家评分未完成（已回避的除外）") % {"n": missing})
     elif stage == Stage.PUBLIC_NOTICE:
         if selection.notice_ends_at and now < selection.notice_ends_at:
-            raise ValidationFailed.field("notice_ends_at", "公示期尚未结束")
+            raise ValidationFailed.field("notice_ends_at", _("公示期尚未结束"))
         still_open = Objection.objects.filter(candidate__selection=selection, status=ObjectionStatus.OPEN).count()
         if still_open:
-            raise ValidationFailed.field("objections", f"还有{still_open}条公示异议未处理")
+            raise ValidationFailed.field("objections", _("还有%(n)s条公示异议未处理") % {"n": still_open})
 
 
 def _missing_scores(selection: Selection) -> int:
@@ -230,7 +233,7 @@ def selection_advance(actor, *, selection_id: int, at: dt.datetime | None = None
     now = at or timezone.now()
     following = selection.next_stage
     if following is None:
-        raise ValidationFailed.field("stage", "评选已正式发布，没有下一环节")
+        raise ValidationFailed.field("stage", _("评选已正式发布，没有下一环节"))
     _advance_guard(selection, now)
     previous = selection.stage
     if previous == Stage.NOMINATION and Stage.MATERIAL_REVIEW not in selection.stages:
@@ -288,11 +291,11 @@ def _next_number(selection: Selection) -> int:
 
 def _clean_candidate(name: str, story: str, photo_url: str) -> None:
     if not name.strip():
-        raise ValidationFailed.field("name", "请填写候选人姓名")
+        raise ValidationFailed.field("name", _("请填写候选人姓名"))
     if len(story.strip()) < 10:
-        raise ValidationFailed.field("story", "请填写候选人事迹（不少于10个字）")
+        raise ValidationFailed.field("story", _("请填写候选人事迹（不少于10个字）"))
     if photo_url and not photo_url.startswith(("https://", "http://", "/")):
-        raise ValidationFailed.field("photo_url", "照片地址应以 https:// 开头")
+        raise ValidationFailed.field("photo_url", _("照片地址应以 https:// 开头"))
 
 
 @transaction.atomic
@@ -302,19 +305,19 @@ def candidate_nominate(actor, *, selection_id: int, name: str, union_id: int, st
     require_staff(actor, roles=NOMINATORS)
     selection = _selection_locked(selection_id)  # numbers are handed out under the lock
     if not _participates(actor, selection):
-        raise NotFound("评选不存在")
-    _require_stage(selection, Stage.NOMINATION, "推荐提名")
+        raise NotFound(_("评选不存在"))
+    _require_stage(selection, Stage.NOMINATION, pgettext("honors stage check", "推荐提名"))
     if selection.nomination_ends_at and timezone.now() > selection.nomination_ends_at:
-        raise ValidationFailed.field("nomination_ends_at", "推荐已截止")
+        raise ValidationFailed.field("nomination_ends_at", _("推荐已截止"))
     union = Union.objects.filter(pk=union_id).first()
     if union is None or not in_scope(actor, union) or not selection.union.contains(union):
-        raise ValidationFailed.field("union", "推荐工会不存在，或不在本次评选或您的管辖范围内")
+        raise ValidationFailed.field("union", _("推荐工会不存在，或不在本次评选或您的管辖范围内"))
     _clean_candidate(name, story, photo_url)
     worker = None
     if worker_id is not None:
         worker = Worker.objects.filter(pk=worker_id).first()
         if worker is None:
-            raise ValidationFailed.field("worker", "职工不存在")
+            raise ValidationFailed.field("worker", _("职工不存在"))
     try:
         with transaction.atomic():
             candidate = Candidate.objects.create(
@@ -322,7 +325,7 @@ def candidate_nominate(actor, *, selection_id: int, name: str, union_id: int, st
                 employer=employer.strip(), story=story.strip(), photo_url=photo_url, nominated_by=actor,
                 nominated_at=timezone.now(), status=CandidateStatus.NOMINATED)
     except IntegrityError:
-        raise Conflict("该职工已是本次评选的候选人", fields={"worker": "该职工已是本次评选的候选人"})
+        raise Conflict(_("该职工已是本次评选的候选人"), fields={"worker": _("该职工已是本次评选的候选人")})
     audit_record(actor=actor, action=Action.CREATE, obj=candidate, union=union)
     return candidate
 
@@ -333,11 +336,11 @@ def candidate_self_nominate(actor, *, selection_id: int, story: str, photo_url: 
     """A member nominates themselves; the candidacy waits for their union's endorsement."""
     membership = member_in_good_standing(actor)
     if membership is None:
-        raise ValidationFailed.field("member", "仅在会会员可以自荐", code="not_member")
+        raise ValidationFailed.field("member", _("仅在会会员可以自荐"), code="not_member")
     selection = _selection_locked(selection_id)
     if not selection.union.contains(membership.union):
-        raise NotFound("评选不存在")
-    _require_stage(selection, Stage.NOMINATION, "自荐")
+        raise NotFound(_("评选不存在"))
+    _require_stage(selection, Stage.NOMINATION, pgettext("honors stage check", "自荐"))
     _clean_candidate(membership.worker.name, story, photo_url)
     try:
         with transaction.atomic():
@@ -347,14 +350,14 @@ def candidate_self_nominate(actor, *, selection_id: int, story: str, photo_url: 
                 photo_url=photo_url, self_nominated=True, status=CandidateStatus.PENDING_ENDORSEMENT,
                 nominated_by=actor, nominated_at=timezone.now())
     except IntegrityError:
-        raise Conflict("您已是本次评选的候选人", fields={"worker": "您已是本次评选的候选人"})
+        raise Conflict(_("您已是本次评选的候选人"), fields={"worker": _("您已是本次评选的候选人")})
 
 
 def _candidate_locked(candidate_id: int) -> Candidate:
     candidate = (Candidate.objects.select_for_update(of=("self",)).select_related("selection__union", "union")
                  .filter(pk=candidate_id).first())
     if candidate is None:
-        raise NotFound("候选人不存在")
+        raise NotFound(_("候选人不存在"))
     return candidate
 
 
@@ -363,10 +366,10 @@ def candidate_endorse(actor, *, candidate_id: int) -> Candidate:
     require_staff(actor, roles=NOMINATORS)
     candidate = _candidate_locked(candidate_id)
     if not in_scope(actor, candidate.union):
-        raise NotFound("候选人不存在")
-    _require_stage(candidate.selection, Stage.NOMINATION, "推荐")
+        raise NotFound(_("候选人不存在"))
+    _require_stage(candidate.selection, Stage.NOMINATION, pgettext("honors stage check", "推荐"))
     if candidate.status != CandidateStatus.PENDING_ENDORSEMENT:
-        raise Conflict("该候选人不需要推荐", fields={"status": "该候选人不需要推荐"})
+        raise Conflict(_("该候选人不需要推荐"), fields={"status": _("该候选人不需要推荐")})
     candidate.status, candidate.endorsed_by, candidate.endorsed_at = CandidateStatus.NOMINATED, actor, timezone.now()
     candidate.save(update_fields=["status", "endorsed_by", "endorsed_at"])
     audit_record(actor=actor, action=Action.APPROVE, obj=candidate, union=candidate.union)
@@ -381,20 +384,20 @@ def candidate_review(actor, *, candidate_id: int, checks: dict[str, bool], reaso
     candidate = _candidate_locked(candidate_id)
     selection = candidate.selection
     if not in_scope(actor, selection.union):
-        raise NotFound("候选人不存在")
-    _require_stage(selection, Stage.MATERIAL_REVIEW, "资料审核")
+        raise NotFound(_("候选人不存在"))
+    _require_stage(selection, Stage.MATERIAL_REVIEW, pgettext("honors stage check", "资料审核"))
     if candidate.status not in (CandidateStatus.NOMINATED, CandidateStatus.PASSED, CandidateStatus.REJECTED):
-        raise ValidationFailed.field("status", "该候选人尚未被工会推荐，不能审核")
+        raise ValidationFailed.field("status", _("该候选人尚未被工会推荐，不能审核"))
     unknown = [k for k in checks if k not in selection.checklist]
     if unknown:
-        raise ValidationFailed.field("checks", f"清单中没有此项：{unknown[0]}")
+        raise ValidationFailed.field("checks", _("清单中没有此项：%(item)s") % {"item": unknown[0]})
     result = {item: bool(checks.get(item, False)) for item in selection.checklist}
     passed = all(result.values())
     reason = reason.strip()
     if not passed and not reason:
-        failed = "、".join(k for k, v in result.items() if not v)
-        raise ValidationFailed.field("reason", f"未通过须填写理由（未满足：{failed}）")
-    review, _ = MaterialReview.objects.update_or_create(
+        failed = pgettext("list separator", "、").join(k for k, v in result.items() if not v)
+        raise ValidationFailed.field("reason", _("未通过须填写理由（未满足：%(items)s）") % {"items": failed})
+    review, _created = MaterialReview.objects.update_or_create(
         candidate=candidate, defaults={"reviewer": actor, "checks": result, "passed": passed, "reason": reason[:300]})
     candidate.status = CandidateStatus.PASSED if passed else CandidateStatus.REJECTED
     candidate.save(update_fields=["status"])
@@ -526,32 +529,35 @@ def _vote_target_sql() -> str:
             "JOIN orgs_union u ON u.id = s.union_id WHERE c.id = %s")
 
 
+def _not_member() -> ValidationFailed:
+    return ValidationFailed(_("仅在会会员可以投票，请先加入工会"), code="not_member",
+                            fields={"member": _("仅在会会员可以投票")}, status=403)
+
+
 def _vote_target(actor, candidate_id: int) -> tuple[Candidate, int]:
     """The candidate (with its selection and the selection's union) and the voter's admitted membership's worker, in
     one query (hand-written: the ORM spent five times the CPU of the query building and reading this one row).
     Refusals in the order of the rules: not a member, no such candidate, out of scope."""
-    not_member = ValidationFailed("仅在会会员可以投票，请先加入工会", code="not_member",
-                                  fields={"member": "仅在会会员可以投票"}, status=403)
     if not getattr(actor, "is_authenticated", False):
-        raise not_member
+        raise _not_member()
     row = hotsql.fetch_one(_vote_target_sql(), [actor.pk, MembershipStatus.ADMITTED, actor.pk,
                                                  MembershipStatus.ADMITTED, candidate_id])
     if row is None:
         if member_in_good_standing(actor) is None:
-            raise not_member
-        raise NotFound("候选人不存在")
+            raise _not_member()
+        raise NotFound(_("候选人不存在"))
     built, at = hotsql.build_all(list(_VOTE_TARGET), row)
     candidate, selection, union = built
     voter_worker_id, voter_union_path = row[at], row[at + 1]
     if voter_worker_id is None:
-        raise not_member
+        raise _not_member()
     if candidate.status != CandidateStatus.PASSED:
-        raise NotFound("候选人不存在")
+        raise NotFound(_("候选人不存在"))
     selection.union = union
     candidate.selection = selection
     if not voter_union_path.startswith(union.path):  # Union.contains, on the path
-        raise ValidationFailed("本次评选仅限本地区会员投票", code="out_of_scope", status=403,
-                               fields={"member": f"本次评选仅限{union.name}所属会员投票"})
+        raise ValidationFailed(_("本次评选仅限本地区会员投票"), code="out_of_scope", status=403,
+                               fields={"member": _("本次评选仅限%(union)s所属会员投票") % {"union": union.name}})
     return candidate, voter_worker_id
 
 
@@ -593,13 +599,13 @@ def vote_cast(actor, *, candidate_id: int, ip: str | None = None, device_id: str
     at = at or timezone.now()
     candidate, worker_id = _vote_target(actor, candidate_id)
     selection = candidate.selection
-    _require_stage(selection, Stage.PUBLIC_VOTE, "投票")
+    _require_stage(selection, Stage.PUBLIC_VOTE, pgettext("honors stage check", "投票"))
     if selection.vote_starts_at and at < selection.vote_starts_at:
         start = timezone.localtime(selection.vote_starts_at)
-        raise ValidationFailed.field("vote_starts_at", f"投票尚未开始，开始时间{start:%Y-%m-%d %H:%M}",
-                                     code="outside_window")
+        raise ValidationFailed.field("vote_starts_at", _("投票尚未开始，开始时间%(start)s")
+                                     % {"start": f"{start:%Y-%m-%d %H:%M}"}, code="outside_window")
     if selection.vote_ends_at and at >= selection.vote_ends_at:
-        raise ValidationFailed.field("vote_ends_at", "投票已结束", code="outside_window")
+        raise ValidationFailed.field("vote_ends_at", _("投票已结束"), code="outside_window")
     day = timezone.localdate(at)
     network = network_of(ip)
     device_id = (device_id or "")[:64]
@@ -617,8 +623,9 @@ def vote_cast(actor, *, candidate_id: int, ip: str | None = None, device_id: str
     if taken is None:
         if counted_in_redis:
             live.signals_give_back(selection_id=selection.pk, candidate_id=candidate.pk, network=network, at=at)
-        raise ValidationFailed(f"今天的{selection.votes_per_day}票已经投完，明天再来", code="daily_limit", status=429,
-                               fields={"votes_per_day": f"每人每天最多{selection.votes_per_day}票，今日已用完"})
+        per_day = {"n": selection.votes_per_day}
+        raise ValidationFailed(_("今天的%(n)s票已经投完，明天再来") % per_day, code="daily_limit", status=429,
+                               fields={"votes_per_day": _("每人每天最多%(n)s票，今日已用完") % per_day})
     used, limit, vote_id = taken
     vote = Vote(pk=vote_id, selection=selection, candidate=candidate, worker_id=worker_id, day=day, cast_at=at,
                 status=status, signals=signals, network=network, device_id=device_id)
@@ -643,11 +650,11 @@ def votes_review(actor, *, selection_id: int, vote_ids: list[int], accept: bool,
     require_staff(actor, roles=REVIEWERS)
     selection = Selection.objects.select_related("union").filter(pk=selection_id).first()
     if selection is None or not in_scope(actor, selection.union):
-        raise NotFound("评选不存在")
+        raise NotFound(_("评选不存在"))
     if not vote_ids:
-        raise ValidationFailed.field("votes", "请选择要复核的投票")
+        raise ValidationFailed.field("votes", _("请选择要复核的投票"))
     if not accept and not note.strip():
-        raise ValidationFailed.field("note", "判定无效须填写说明")
+        raise ValidationFailed.field("note", _("判定无效须填写说明"))
     votes = list(Vote.objects.select_for_update().filter(selection=selection, pk__in=vote_ids,
                                                          status=VoteStatus.QUARANTINED).order_by("pk"))
     now = timezone.now()
@@ -684,22 +691,23 @@ def criteria_set(actor, *, selection_id: int, criteria: list[dict]) -> list[Crit
     """Replace the criteria (name, weight, max_score); weights must add up to 1. Refused once scoring has begun."""
     selection = _organiser_selection(actor, selection_id)
     if Score.objects.filter(candidate__selection=selection).exists():
-        raise Conflict("已有专家评分，不能再修改评审指标", fields={"criteria": "已有专家评分，不能再修改评审指标"})
+        message = _("已有专家评分，不能再修改评审指标")
+        raise Conflict(message, fields={"criteria": message})
     if not criteria:
-        raise ValidationFailed.field("criteria", "请至少设置一项评审指标")
+        raise ValidationFailed.field("criteria", _("请至少设置一项评审指标"))
     cleaned, names = [], set()
     for i, item in enumerate(criteria):
         name = str(item.get("name", "")).strip()
         if not name or name in names:
-            raise ValidationFailed.field(f"criteria.{i}.name", "指标名称为空或重复")
+            raise ValidationFailed.field(f"criteria.{i}.name", _("指标名称为空或重复"))
         names.add(name)
         weight = _decimal(item.get("weight"), f"criteria.{i}.weight")
         top = _decimal(item.get("max_score", 100), f"criteria.{i}.max_score")
         if weight <= 0 or top <= 0:
-            raise ValidationFailed.field(f"criteria.{i}.weight", "权重和满分应大于0")
+            raise ValidationFailed.field(f"criteria.{i}.weight", _("权重和满分应大于0"))
         cleaned.append(Criterion(selection=selection, name=name[:40], weight=weight, max_score=top, order=i))
     if sum(c.weight for c in cleaned) != 1:
-        raise ValidationFailed.field("criteria", "各项指标权重之和应为1")
+        raise ValidationFailed.field("criteria", _("各项指标权重之和应为1"))
     Criterion.objects.filter(selection=selection).delete()
     return Criterion.objects.bulk_create(cleaned)
 
@@ -711,8 +719,8 @@ def expert_add(actor, *, selection_id: int, user_id: int) -> Expert:
     selection = _organiser_selection(actor, selection_id)
     user = User.objects.filter(pk=user_id).first()
     if user is None or not user.is_union_staff:
-        raise ValidationFailed.field("user", "评审专家须为已登记的工作人员或评审专家账号")
-    expert, _ = Expert.objects.get_or_create(selection=selection, user=user)
+        raise ValidationFailed.field("user", _("评审专家须为已登记的工作人员或评审专家账号"))
+    expert, _created = Expert.objects.get_or_create(selection=selection, user=user)
     audit_record(actor=actor, action=Action.CREATE, obj=expert, union=selection.union)
     return expert
 
@@ -720,7 +728,7 @@ def expert_add(actor, *, selection_id: int, user_id: int) -> Expert:
 def _expert_for(actor, selection: Selection) -> Expert:
     expert = Expert.objects.filter(selection=selection, user=actor).first() if actor.is_authenticated else None
     if expert is None:
-        raise PermissionDenied("您不是本次评选的评审专家")
+        raise PermissionDenied(_("您不是本次评选的评审专家"))
     return expert
 
 
@@ -731,8 +739,8 @@ def conflict_declare(actor, *, candidate_id: int, reason: str) -> ExpertConflict
     candidate = _candidate_locked(candidate_id)
     expert = _expert_for(actor, candidate.selection)
     if not reason.strip():
-        raise ValidationFailed.field("reason", "请说明回避理由（如亲属、同事关系）")
-    conflict, _ = ExpertConflict.objects.get_or_create(expert=expert, candidate=candidate,
+        raise ValidationFailed.field("reason", _("请说明回避理由（如亲属、同事关系）"))
+    conflict, _created = ExpertConflict.objects.get_or_create(expert=expert, candidate=candidate,
                                                        defaults={"reason": reason.strip()[:200]})
     Score.objects.filter(expert=expert, candidate=candidate).delete()
     return conflict
@@ -745,34 +753,34 @@ def scores_submit(actor, *, candidate_id: int, scores: dict[str, float | int | s
     candidate = _candidate_locked(candidate_id)
     selection = candidate.selection
     expert = _expert_for(actor, selection)
-    _require_stage(selection, Stage.EXPERT_REVIEW, "专家评分")
+    _require_stage(selection, Stage.EXPERT_REVIEW, pgettext("honors stage check", "专家评分"))
     if candidate.status != CandidateStatus.PASSED:
-        raise ValidationFailed.field("candidate", "该候选人未通过资料审核，不参加专家评审")
+        raise ValidationFailed.field("candidate", _("该候选人未通过资料审核，不参加专家评审"))
     if ExpertConflict.objects.filter(expert=expert, candidate=candidate).exists():
-        raise PermissionDenied("您已声明与该候选人存在利益冲突，须回避，不能评分", code="recused",
-                               fields={"expert": "已回避，不能为该候选人评分"})
+        raise PermissionDenied(_("您已声明与该候选人存在利益冲突，须回避，不能评分"), code="recused",
+                               fields={"expert": _("已回避，不能为该候选人评分")})
     criteria = {c.name: c for c in Criterion.objects.filter(selection=selection)}
     if not criteria:
-        raise ValidationFailed.field("criteria", "本次评选尚未设置评审指标")
+        raise ValidationFailed.field("criteria", _("本次评选尚未设置评审指标"))
     if not isinstance(scores, dict):
-        raise ValidationFailed.field("scores", "评分格式应为 {指标: 分数}")
+        raise ValidationFailed.field("scores", _("评分格式应为 {指标: 分数}"))
     for name in scores:
         if name not in criteria:
-            raise ValidationFailed.field(f"scores.{name}", f"没有名为“{name}”的评审指标")
+            raise ValidationFailed.field(f"scores.{name}", _("没有名为“%(name)s”的评审指标") % {"name": name})
     for name in criteria:
         if name not in scores:
-            raise ValidationFailed.field(f"scores.{name}", f"请为“{name}”打分")
+            raise ValidationFailed.field(f"scores.{name}", _("请为“%(name)s”打分") % {"name": name})
     values = {}
     for name, raw in scores.items():
         value = _decimal(raw, f"scores.{name}")
         top = criteria[name].max_score
         if not 0 <= value <= top:
-            raise ValidationFailed.field(f"scores.{name}", f"“{name}”的分数应在0到{top.normalize():f}之间",
-                                         code="out_of_range")
+            raise ValidationFailed.field(f"scores.{name}", _("“%(name)s”的分数应在0到%(max)s之间")
+                                         % {"name": name, "max": f"{top.normalize():f}"}, code="out_of_range")
         values[name] = value.quantize(Decimal("0.01"))
     out = []
     for name, value in values.items():
-        score, _ = Score.objects.update_or_create(expert=expert, candidate=candidate, criterion=criteria[name],
+        score, _created = Score.objects.update_or_create(expert=expert, candidate=candidate, criterion=criteria[name],
                                                   defaults={"value": value})
         out.append(score)
     return out
@@ -785,13 +793,13 @@ def objection_raise(actor, *, candidate_id: int, text: str, contact: str = "") -
     candidate = Candidate.objects.select_related("selection").filter(pk=candidate_id).first()
     if candidate is None or candidate.outcome not in (Outcome.NAMED, Outcome.TOP) \
             or candidate.status != CandidateStatus.PASSED:
-        raise NotFound("公示名单中没有该候选人")
+        raise NotFound(_("公示名单中没有该候选人"))
     selection = candidate.selection
-    _require_stage(selection, Stage.PUBLIC_NOTICE, "提出异议")
+    _require_stage(selection, Stage.PUBLIC_NOTICE, pgettext("honors stage check", "提出异议"))
     if selection.notice_ends_at and timezone.now() > selection.notice_ends_at:
-        raise ValidationFailed.field("notice_ends_at", "公示期已结束")
+        raise ValidationFailed.field("notice_ends_at", _("公示期已结束"))
     if len(text.strip()) < 5:
-        raise ValidationFailed.field("text", "请写明异议的事实和理由")
+        raise ValidationFailed.field("text", _("请写明异议的事实和理由"))
     return Objection.objects.create(candidate=candidate, text=text.strip(), contact=contact.strip()[:60],
                                     raised_by=actor if getattr(actor, "is_authenticated", False) else None)
 
@@ -803,11 +811,11 @@ def objection_resolve(actor, *, objection_id: int, upheld: bool, resolution: str
     objection = (Objection.objects.select_for_update(of=("self",)).select_related("candidate__selection__union")
                  .filter(pk=objection_id).first())
     if objection is None or not in_scope(actor, objection.candidate.selection.union):
-        raise NotFound("异议不存在")
+        raise NotFound(_("异议不存在"))
     if objection.status != ObjectionStatus.OPEN:
-        raise Conflict("该异议已处理", fields={"status": "该异议已处理"})
+        raise Conflict(_("该异议已处理"), fields={"status": _("该异议已处理")})
     if not resolution.strip():
-        raise ValidationFailed.field("resolution", "请填写核查和处理意见")
+        raise ValidationFailed.field("resolution", _("请填写核查和处理意见"))
     objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
     objection.resolution, objection.resolved_by, objection.resolved_at = resolution.strip()[:300], actor, timezone.now()
     objection.save()
@@ -830,20 +838,20 @@ def honour_record(actor, *, worker_id: int, kind: str, title: str, level: str, y
     worker = Worker.objects.filter(pk=worker_id).first()
     membership = current_membership(worker) if worker else None
     if worker is None or membership is None or not in_scope(actor, membership.union):
-        raise ValidationFailed.field("worker", "职工不存在或不在管辖范围内")
+        raise ValidationFailed.field("worker", _("职工不存在或不在管辖范围内"))
     if kind not in HonourKind.values:
-        raise ValidationFailed.field("kind", "荣誉类别不正确")
+        raise ValidationFailed.field("kind", _("荣誉类别不正确"))
     if level not in HonourLevel.values:
-        raise ValidationFailed.field("level", "荣誉级别不正确")
+        raise ValidationFailed.field("level", _("荣誉级别不正确"))
     if not 1950 <= year <= timezone.localdate().year:
-        raise ValidationFailed.field("year", "年度不正确")
+        raise ValidationFailed.field("year", _("年度不正确"))
     title = title.strip() or HonourKind(kind).label
     try:
         with transaction.atomic():
             honour = Honour.objects.create(worker=worker, kind=kind, title=title[:80], level=level, year=year,
                                            union=scope, note=note.strip()[:200], recorded_by=actor)
     except IntegrityError:
-        raise Conflict("该荣誉已登记", fields={"title": "该职工该年度已有此荣誉"})
+        raise Conflict(_("该荣誉已登记"), fields={"title": _("该职工该年度已有此荣誉")})
     audit_record(actor=actor, action=Action.CREATE, obj=honour, union=scope)
     return honour
 
@@ -852,7 +860,7 @@ def honour_record(actor, *, worker_id: int, kind: str, title: str, level: str, y
 def worker_of(actor) -> Worker:
     worker = worker_for_user(actor)
     if worker is None:
-        raise PermissionDenied("请先以职工身份登录")
+        raise PermissionDenied(_("请先以职工身份登录"))
     return worker
 
 
