@@ -87,6 +87,69 @@ EN.update({
     "没有找到": "Nothing found",
 })
 
+# The messages an answer carries back (errors, refusals): zhijia/core/errors.py, the API's error handlers and its
+# validation messages (zhijia/api.py), paging, ID and region checks (zhijia/core), sign-in (accounts), the union
+# tree (orgs). Translated where they are raised; what is stored or sent (SMS, audit details) stays Chinese.
+EN.update({
+    # core.errors defaults and the API's handlers
+    "对象不存在": "Not found", "没有权限执行此操作": "You are not allowed to do this",
+    "系统繁忙，请稍后重试": "The system is busy; please try again shortly", "请先登录": "Please sign in first",
+    "请求不正确": "The request is not valid", "%(field)s：%(message)s": "%(field)s: %(message)s",
+    "此项必填": "This field is required", "应为文本": "Must be text", "应为整数": "Must be a whole number",
+    "应为数字": "Must be a number", "应为是或否": "Must be true or false", "日期格式不正确": "Not a valid date",
+    "时间格式不正确": "Not a valid date and time", "内容过长": "Too long", "内容过短": "Too short",
+    "取值不在允许范围内": "Not one of the allowed values", "请求体不是合法的JSON": "The request body is not valid JSON",
+    "数值过小": "Too small", "数值过大": "Too large", "取值不正确": "Not a valid value", "应为列表": "Must be a list",
+    "格式不正确": "Not in the right format",
+    # core: paging, ID numbers, phones, credit codes, regions, the working calendar
+    "页码应从1开始": "The page number starts at 1",
+    "每页条数应在1到%(max)s之间": "The page size must be between 1 and %(max)s",
+    "请填写身份证号": "Please enter the ID card number",
+    "身份证号应为18位（前17位数字，末位数字或X）":
+        "The ID card number must have 18 characters (17 digits, then a digit or X)",
+    "身份证号中的出生日期不存在": "The date of birth in the ID card number does not exist",
+    "身份证号中的出生日期不合理": "The date of birth in the ID card number is not plausible",
+    "身份证号校验位不正确": "The check character of the ID card number is wrong",
+    "手机号应为11位大陆手机号码": "The mobile phone must be an 11-digit mainland China number",
+    "统一社会信用代码应为18位，由数字和大写字母（不含I、O、S、V、Z）组成":
+        "The unified social credit code must have 18 characters: digits and capital letters (no I, O, S, V or Z)",
+    "统一社会信用代码校验位不符，请核对（部分早期代码属实但不符合校验规则）":
+        "The check character of the unified social credit code does not match; please check it "
+        "(some early codes are genuine but do not follow the check rule)",
+    "行政区划代码应为6位或12位数字": "The administrative division code must have 6 or 12 digits",
+    "行政区划代码 %(code)s 不存在": "The administrative division code %(code)s does not exist",
+    "街道/乡镇代码 %(code)s 不存在": "The street/township code %(code)s does not exist",
+    "%(year)s年节假日安排尚未录入，期限按周末及固定日期节日估算，仅供参考":
+        "The %(year)s holiday schedule has not been entered yet; deadlines are estimated from weekends and "
+        "fixed-date holidays, for reference only",
+    # accounts: sign-in
+    "请提供用户名和密码，或手机号和验证码": "Give a username and password, or a mobile phone and code",
+    "登录失败次数过多，请%(minutes)s分钟后再试": "Too many failed sign-ins; try again in %(minutes)s minutes",
+    "请输入用户名": "Please enter the username", "请输入密码": "Please enter the password",
+    "用户名或密码错误": "Wrong username or password", "手机号格式不正确": "The mobile phone number is not valid",
+    "验证码发送过于频繁，请1分钟后再试": "Codes are being sent too often; try again in 1 minute",
+    "验证码错误或已过期": "The code is wrong or has expired",
+    # orgs: the union tree
+    "仅限工会工作人员": "Union staff only", "当前角色没有权限执行此操作": "Your role is not allowed to do this",
+    "工会不存在": "Union not found", "该工会尚无建会记录": "This union has no founding record yet",
+    "未知层级：%(value)s": "Unknown level: %(value)s", "未知类型：%(value)s": "Unknown type: %(value)s",
+    "未知行业：%(value)s": "Unknown industry: %(value)s",
+    "区域(行业)工会须注明所覆盖的行业": "A regional (industry) union must name the industry it covers",
+    "该地区该层级已有总工会": "This region already has a federation at this level",
+    "同一上级下已有同名工会": "A union with this name already exists under the same parent union",
+    "请填写工会名称": "Please enter the union's name",
+    "上级工会不存在或不在管辖范围内": "The parent union does not exist or is outside your scope",
+    "字段 %(field)s 不可修改": "The field %(field)s cannot be changed",
+    "新的上级工会不存在或不在管辖范围内": "The new parent union does not exist or is outside your scope",
+    "不能移动自己所在的工会": "You cannot move your own union",
+    "不能移到自身或下级工会之下（会形成环）":
+        "A union cannot be moved under itself or a union below it (that would make a loop)",
+    "新的上级下已有同名工会": "A union with this name already exists under the new parent union",
+    "该工会已登记建会": "This union's founding is already recorded",
+    "请填写首届工会主席": "Please enter the chair of the first committee",
+    "任期应为1至5年": "The term must be 1 to 5 years",
+})
+
 # The console home's counters (each app registers one in its AppConfig.ready, in Chinese; console_home.html
 # translates them). makemessages does not see them, so fill() appends any that the catalogue lacks.
 COUNTERS = {

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -70,29 +72,30 @@ api = GroupedNinjaAPI(
     urls_namespace="api",
 )
 
+# Chinese msgids, translated when an answer is made (the request's language).
 _PYDANTIC_MESSAGES = {
-    "missing": "此项必填",
-    "string_type": "应为文本",
-    "int_parsing": "应为整数",
-    "int_type": "应为整数",
-    "float_parsing": "应为数字",
-    "float_type": "应为数字",
-    "decimal_parsing": "应为数字",
-    "bool_parsing": "应为是或否",
-    "date_from_datetime_parsing": "日期格式不正确",
-    "date_parsing": "日期格式不正确",
-    "datetime_parsing": "时间格式不正确",
-    "datetime_from_date_parsing": "时间格式不正确",
-    "string_too_long": "内容过长",
-    "string_too_short": "内容过短",
-    "literal_error": "取值不在允许范围内",
-    "enum": "取值不在允许范围内",
-    "json_invalid": "请求体不是合法的JSON",
-    "greater_than_equal": "数值过小",
-    "less_than_equal": "数值过大",
-    "value_error": "取值不正确",
-    "list_type": "应为列表",
-    "model_attributes_type": "格式不正确",
+    "missing": gettext_noop("此项必填"),
+    "string_type": gettext_noop("应为文本"),
+    "int_parsing": gettext_noop("应为整数"),
+    "int_type": gettext_noop("应为整数"),
+    "float_parsing": gettext_noop("应为数字"),
+    "float_type": gettext_noop("应为数字"),
+    "decimal_parsing": gettext_noop("应为数字"),
+    "bool_parsing": gettext_noop("应为是或否"),
+    "date_from_datetime_parsing": gettext_noop("日期格式不正确"),
+    "date_parsing": gettext_noop("日期格式不正确"),
+    "datetime_parsing": gettext_noop("时间格式不正确"),
+    "datetime_from_date_parsing": gettext_noop("时间格式不正确"),
+    "string_too_long": gettext_noop("内容过长"),
+    "string_too_short": gettext_noop("内容过短"),
+    "literal_error": gettext_noop("取值不在允许范围内"),
+    "enum": gettext_noop("取值不在允许范围内"),
+    "json_invalid": gettext_noop("请求体不是合法的JSON"),
+    "greater_than_equal": gettext_noop("数值过小"),
+    "less_than_equal": gettext_noop("数值过大"),
+    "value_error": gettext_noop("取值不正确"),
+    "list_type": gettext_noop("应为列表"),
+    "model_attributes_type": gettext_noop("格式不正确"),
 }
 
 
@@ -112,21 +115,20 @@ def on_validation_error(request, exc: NinjaValidationError):
     fields: dict[str, str] = {}
     for err in exc.errors:
         name = _field_name(err.get("loc", ()))
-        fields.setdefault(name, _PYDANTIC_MESSAGES.get(err.get("type", ""), "取值不正确"))
-    first = next(iter(fields.items()), ("body", "请求不正确"))
-    return api.create_response(
-        request, {"code": "invalid", "message": f"{first[0]}：{first[1]}", "fields": fields}, status=422
-    )
+        fields.setdefault(name, _(_PYDANTIC_MESSAGES.get(err.get("type", ""), gettext_noop("取值不正确"))))
+    first = next(iter(fields.items()), ("body", _("请求不正确")))
+    message = _("%(field)s：%(message)s") % {"field": first[0], "message": first[1]}
+    return api.create_response(request, {"code": "invalid", "message": message, "fields": fields}, status=422)
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request, exc):
-    return api.create_response(request, {"code": "unauthenticated", "message": "请先登录", "fields": {}}, status=401)
+    return api.create_response(request, {"code": "unauthenticated", "message": _("请先登录"), "fields": {}}, status=401)
 
 
 @api.exception_handler(Http404)
 def on_404(request, exc):
-    return api.create_response(request, {"code": "not_found", "message": "对象不存在", "fields": {}}, status=404)
+    return api.create_response(request, {"code": "not_found", "message": _("对象不存在"), "fields": {}}, status=404)
 
 
 @api.exception_handler(HttpError)

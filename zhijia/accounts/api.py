@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from zhijia.accounts import services
@@ -16,7 +17,7 @@ def token_create(request, payload: TokenIn):
     elif payload.username is not None:
         user = services.user_authenticate(username=payload.username, password=payload.password or "", ip=ip)
     else:
-        raise ValidationFailed.field("username", "请提供用户名和密码，或手机号和验证码")
+        raise ValidationFailed.field("username", _("请提供用户名和密码，或手机号和验证码"))
     raw, token = services.api_token_issue(user=user)
     return {"token": raw, "expires_at": token.expires_at, "user_id": user.pk, "role": user.role}
 

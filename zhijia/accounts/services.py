@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhijia.accounts.models import ApiToken, LoginCode, Role, User
 from zhijia.accounts.sms import sms_send
@@ -53,7 +54,8 @@ def _check_throttle(ident: str, ip: str | None) -> None:
     for i, key in enumerate(_throttle_keys(ident, ip)):
         # The address limit is wider: many people may share one network.
         if (cache.get(key) or 0) >= (limit if i == 0 else limit * 10):
-            raise Throttled(f"登录失败次数过多，请{settings.LOGIN_THROTTLE_WINDOW_S // 60}分钟后再试")
+            raise Throttled(_("登录失败次数过多，请%(minutes)s分钟后再试")
+                            % {"minutes": settings.LOGIN_THROTTLE_WINDOW_S // 60})
 
 
 def _note_failure(ident: str, ip: str | None) -> None:
@@ -73,16 +75,17 @@ def user_authenticate(*, username: str, password: str, ip: str | None = None, re
     """Check a username and password, throttled. Raises AuthFailed or Throttled."""
     username = (username or "").strip()
     if not username:
-        raise ValidationFailed.field("username", "请输入用户名")
+        raise ValidationFailed.field("username", _("请输入用户名"))
     if not password:
-        raise ValidationFailed.field("password", "请输入密码")
+        raise ValidationFailed.field("password", _("请输入密码"))
     _check_throttle(username, ip)
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         _note_failure(username, ip)
         audit_record(actor=None, action=Action.LOGIN_FAILED, object_type="accounts.user", object_id=username[:64],
                      ip=ip)
-        raise AuthFailed("用户名或密码错误", fields={"password": "用户名或密码错误"})
+        message = _("用户名或密码错误")
+        raise AuthFailed(message, fields={"password": message})
     _clear_failures(username)
     return user
 
@@ -91,10 +94,10 @@ def login_code_request(*, phone: str, ip: str | None = None) -> None:
     """Send a six-digit sign-in code to a phone. Always answers the same, whether the phone is known or not."""
     phone = (phone or "").strip()
     if not PHONE_RE.match(phone):
-        raise ValidationFailed.field("phone", "手机号格式不正确")
+        raise ValidationFailed.field("phone", _("手机号格式不正确"))
     key = f"login-code-sent:{phone}"
     if not cache.add(key, 1, timeout=60):
-        raise Throttled("验证码发送过于频繁，请1分钟后再试")
+        raise Throttled(_("验证码发送过于频繁，请1分钟后再试"))
     code = f"{secrets.randbelow(10**6):06d}"
     LoginCode.objects.create(phone=phone, digest=_digest(f"{phone}:{code}"), expires_at=timezone.now() + CODE_TTL)
     transaction.on_commit(lambda: sms_send(phone=phone, text=f"【职工之家】您的登录验证码是{code}，5分钟内有效。"))
@@ -105,7 +108,7 @@ def login_code_verify(*, phone: str, code: str, ip: str | None = None) -> User:
     """Sign a worker in with phone and code; creates the worker account on first sign-in."""
     phone = (phone or "").strip()
     if not PHONE_RE.match(phone):
-        raise ValidationFailed.field("phone", "手机号格式不正确")
+        raise ValidationFailed.field("phone", _("手机号格式不正确"))
     _check_throttle(phone, ip)
     entry = (LoginCode.objects.select_for_update().filter(phone=phone, used_at__isnull=True,
                                                            expires_at__gt=timezone.now()).order_by("-id").first())
@@ -116,7 +119,8 @@ def login_code_verify(*, phone: str, code: str, ip: str | None = None) -> User:
             entry.attempts += 1
             entry.save(update_fields=["attempts"])
         _note_failure(phone, ip)
-        raise AuthFailed("验证码错误或已过期", fields={"code": "验证码错误或已过期"})
+        message = _("验证码错误或已过期")
+        raise AuthFailed(message, fields={"code": message})
     entry.used_at = timezone.now()
     entry.save(update_fields=["used_at"])
     user = User.objects.filter(phone=phone).first()

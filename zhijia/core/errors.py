@@ -1,10 +1,20 @@
 """Domain errors: what a service raises when input or state forbids the action.
 
-Each carries a stable `code`, a Chinese `message` and, where it is about input, the `fields` it concerns. One handler
+Each carries a stable `code`, a `message` and, where it is about input, the `fields` it concerns. One handler
 (zhijia.api) turns them into the API's error shape {"code", "message", "fields"}; pages show them as form errors.
+
+Messages are Chinese msgids translated where the error is raised (`gettext`), so they follow the request's language
+(Chinese by default). A lazy message (`gettext_lazy`) is turned into text when the error is made.
 """
 
 from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+
+def _text(value):
+    return str(value) if isinstance(value, Promise) else value
 
 
 class DomainError(Exception):
@@ -13,10 +23,11 @@ class DomainError(Exception):
 
     def __init__(self, message: str, *, code: str | None = None, fields: dict[str, str] | None = None,
                  status: int | None = None):
+        message = _text(message)
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
-        self.fields = fields or {}
+        self.fields = {name: _text(text) for name, text in fields.items()} if fields else {}
         if status is not None:
             self.status = status
 
@@ -39,16 +50,16 @@ class NotFound(DomainError):
     status = 404
     default_code = "not_found"
 
-    def __init__(self, message: str = "对象不存在", **kwargs):
-        super().__init__(message, **kwargs)
+    def __init__(self, message: str | None = None, **kwargs):
+        super().__init__(message or _("对象不存在"), **kwargs)
 
 
 class PermissionDenied(DomainError):
     status = 403
     default_code = "forbidden"
 
-    def __init__(self, message: str = "没有权限执行此操作", **kwargs):
-        super().__init__(message, **kwargs)
+    def __init__(self, message: str | None = None, **kwargs):
+        super().__init__(message or _("没有权限执行此操作"), **kwargs)
 
 
 class Conflict(DomainError):
@@ -67,5 +78,5 @@ class Busy(DomainError):
     status = 503
     default_code = "busy"
 
-    def __init__(self, message: str = "系统繁忙，请稍后重试", **kwargs):
-        super().__init__(message, **kwargs)
+    def __init__(self, message: str | None = None, **kwargs):
+        super().__init__(message or _("系统繁忙，请稍后重试"), **kwargs)

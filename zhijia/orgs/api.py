@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -81,5 +82,5 @@ def founding_detail(request, union_id: int):
     union = selectors.union_get(user=request.user, union_id=union_id)
     founding = Founding.objects.prefetch_related("committee").filter(union=union).first()
     if founding is None:
-        raise NotFound("该工会尚无建会记录")
+        raise NotFound(_("该工会尚无建会记录"))
     return founding

@@ -8,6 +8,7 @@ object is simply not found (a 404 that does not reveal that it exists).
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from zhijia.core.errors import NotFound, PermissionDenied
 from zhijia.orgs.models import Union
@@ -16,9 +17,9 @@ from zhijia.orgs.models import Union
 def require_staff(user, *, roles: tuple[str, ...] | None = None) -> Union:
     """The union whose subtree `user` may see; refuses anyone who is not union staff (or not in `roles`)."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_union_staff", False):
-        raise PermissionDenied("仅限工会工作人员")
+        raise PermissionDenied(_("仅限工会工作人员"))
     if roles is not None and user.role not in roles:
-        raise PermissionDenied("当前角色没有权限执行此操作")
+        raise PermissionDenied(_("当前角色没有权限执行此操作"))
     scope = user.__dict__.get("_scope_union")
     if scope is None:
         scope = Union.objects.only("id", "path", "name", "level", "depth").get(pk=user.union_id)
@@ -49,7 +50,7 @@ def in_scope(user, union: Union) -> bool:
 def union_get(*, user, union_id: int) -> Union:
     union = visible_unions(user).select_related("parent").filter(pk=union_id).first()
     if union is None:
-        raise NotFound("工会不存在")
+        raise NotFound(_("工会不存在"))
     return union
 
 

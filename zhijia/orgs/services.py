@@ -7,6 +7,8 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from zhijia.audit.models import Action
 from zhijia.audit.services import audit_record
@@ -22,31 +24,33 @@ EDITABLE_FIELDS = ("name", "level", "kind", "region_code", "occupation", "credit
 
 def _check_choices(*, level: str, kind: str, occupation: str) -> None:
     if level not in Level.values:
-        raise ValidationFailed.field("level", f"未知层级：{level}")
+        raise ValidationFailed.field("level", _("未知层级：%(value)s") % {"value": level})
     if kind not in Kind.values:
-        raise ValidationFailed.field("kind", f"未知类型：{kind}")
+        raise ValidationFailed.field("kind", _("未知类型：%(value)s") % {"value": kind})
     if occupation and occupation not in Occupation.values:
-        raise ValidationFailed.field("occupation", f"未知行业：{occupation}")
+        raise ValidationFailed.field("occupation", _("未知行业：%(value)s") % {"value": occupation})
     if kind == Kind.REGIONAL_INDUSTRY and not occupation:
-        raise ValidationFailed.field("occupation", "区域(行业)工会须注明所覆盖的行业")
+        raise ValidationFailed.field("occupation", _("区域(行业)工会须注明所覆盖的行业"))
 
 
 def _save(union: Union, *, duplicate_message: str) -> None:
+    """Save; a clash with a unique constraint is a Conflict (`duplicate_message`: a Chinese msgid, translated here)."""
     try:
         with transaction.atomic():
             union.save()
     except IntegrityError as exc:
         text = str(exc)
         if "federation" in text:
-            raise Conflict("该地区该层级已有总工会", code="duplicate",
-                           fields={"region_code": "该地区该层级已有总工会"}) from exc
-        raise Conflict(duplicate_message, code="duplicate", fields={"name": duplicate_message}) from exc
+            message = _("该地区该层级已有总工会")
+            raise Conflict(message, code="duplicate", fields={"region_code": message}) from exc
+        message = _(duplicate_message)
+        raise Conflict(message, code="duplicate", fields={"name": message}) from exc
 
 
 def _insert(union: Union) -> Union:
     """Insert `union` under its parent and give it its path (the id is only known after the insert)."""
     union.path = f"pending-{id(union)}-{dt.datetime.now().timestamp()}"
-    _save(union, duplicate_message="同一上级下已有同名工会")
+    _save(union, duplicate_message=gettext_noop("同一上级下已有同名工会"))
     prefix = union.parent.path if union.parent_id else ""
     union.path = f"{prefix}{union.pk}/"
     union.depth = union.parent.depth + 1 if union.parent_id else 0
@@ -69,10 +73,10 @@ def union_create(*, actor, parent_id: int, name: str, level: str, kind: str, reg
     scope = require_staff(actor, roles=TREE_EDITORS)
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed.field("name", "请填写工会名称")
+        raise ValidationFailed.field("name", _("请填写工会名称"))
     parent = Union.objects.filter(pk=parent_id, path__startswith=scope.path).first()
     if parent is None:
-        raise ValidationFailed.field("parent_id", "上级工会不存在或不在管辖范围内", code="unknown_parent")
+        raise ValidationFailed.field("parent_id", _("上级工会不存在或不在管辖范围内"), code="unknown_parent")
     _check_choices(level=level, kind=kind, occupation=occupation)
     union = Union(
         parent=parent, name=name, level=level, kind=kind,
@@ -89,19 +93,19 @@ def union_update(*, actor, union_id: int, **changes) -> Union:
     scope = require_staff(actor, roles=TREE_EDITORS)
     union = Union.objects.select_for_update().filter(pk=union_id, path__startswith=scope.path).first()
     if union is None:
-        raise NotFound("工会不存在")
+        raise NotFound(_("工会不存在"))
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         field = sorted(unknown)[0]
-        raise ValidationFailed.field(field, f"字段 {field} 不可修改")
+        raise ValidationFailed.field(field, _("字段 %(field)s 不可修改") % {"field": field})
     if "region_code" in changes:
         changes["region_code"] = validate_region_code(changes["region_code"])
     if "name" in changes and not (changes["name"] or "").strip():
-        raise ValidationFailed.field("name", "请填写工会名称")
+        raise ValidationFailed.field("name", _("请填写工会名称"))
     for key, value in changes.items():
         setattr(union, key, value)
     _check_choices(level=union.level, kind=union.kind, occupation=union.occupation)
-    _save(union, duplicate_message="同一上级下已有同名工会")
+    _save(union, duplicate_message=gettext_noop("同一上级下已有同名工会"))
     audit_record(actor=actor, action=Action.UPDATE, obj=union, detail={"fields": sorted(changes)})
     return union
 
@@ -120,18 +124,19 @@ def union_move(*, actor, union_id: int, new_parent_id: int) -> Union:
               .order_by("pk")}
     node = locked.get(union_id)
     if node is None:
-        raise NotFound("工会不存在")
+        raise NotFound(_("工会不存在"))
     new_parent = locked.get(new_parent_id)
     if new_parent is None:
-        raise ValidationFailed.field("parent_id", "新的上级工会不存在或不在管辖范围内", code="unknown_parent")
+        raise ValidationFailed.field("parent_id", _("新的上级工会不存在或不在管辖范围内"), code="unknown_parent")
     if node.pk == scope.pk:
-        raise ValidationFailed.field("union_id", "不能移动自己所在的工会")
+        raise ValidationFailed.field("union_id", _("不能移动自己所在的工会"))
     if new_parent.path.startswith(node.path):
-        raise ValidationFailed.field("parent_id", "不能移到自身或下级工会之下（会形成环）", code="cycle")
+        raise ValidationFailed.field("parent_id", _("不能移到自身或下级工会之下（会形成环）"), code="cycle")
     if node.parent_id == new_parent.pk:
         return node
     if Union.objects.filter(parent=new_parent, name=node.name).exists():
-        raise Conflict("新的上级下已有同名工会", code="duplicate", fields={"parent_id": "新的上级下已有同名工会"})
+        message = _("新的上级下已有同名工会")
+        raise Conflict(message, code="duplicate", fields={"parent_id": message})
     old_path, new_path = node.path, f"{new_parent.path}{node.pk}/"
     depth_shift = new_parent.depth + 1 - node.depth
     Union.objects.filter(pk=node.pk).update(parent=new_parent)
@@ -152,13 +157,13 @@ def founding_record(*, actor, union_id: int, founded_on: dt.date, term_years: in
     scope = require_staff(actor)
     union = Union.objects.select_for_update().filter(pk=union_id, path__startswith=scope.path).first()
     if union is None:
-        raise NotFound("工会不存在")
+        raise NotFound(_("工会不存在"))
     if Founding.objects.filter(union=union).exists():
-        raise Conflict("该工会已登记建会", code="already_founded")
+        raise Conflict(_("该工会已登记建会"), code="already_founded")
     if not (chair or "").strip():
-        raise ValidationFailed.field("chair", "请填写首届工会主席")
+        raise ValidationFailed.field("chair", _("请填写首届工会主席"))
     if not 1 <= term_years <= 5:
-        raise ValidationFailed.field("term_years", "任期应为1至5年")
+        raise ValidationFailed.field("term_years", _("任期应为1至5年"))
     try:
         term_ends_on = founded_on.replace(year=founded_on.year + term_years)
     except ValueError:  # 29 February
