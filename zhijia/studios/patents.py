@@ -14,10 +14,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from zhijia.core.errors import ValidationFailed
 
 KIND_DIGITS = {"1": "invention", "8": "invention", "2": "utility_model", "9": "utility_model", "3": "design"}
-KIND_LABELS = {"invention": "发明专利", "utility_model": "实用新型", "design": "外观设计"}
+# Marked with gettext_noop: Chinese here; the message that names the kind translates it.
+KIND_LABELS = {"invention": gettext_noop("发明专利"), "utility_model": gettext_noop("实用新型"),
+               "design": gettext_noop("外观设计")}
 _SHAPE = re.compile(r"^(?:ZL|CN)?(\d{8}|\d{12})\.?([0-9X])$")
 
 
@@ -43,29 +48,32 @@ def patent_number_parse(raw: str, *, field: str = "number") -> PatentNumber:
     """Parse and check a patent number; a ValidationFailed naming `field` says what is wrong."""
     text = re.sub(r"[\s\u3000]+", "", str(raw or "")).upper().replace("．", ".")
     if not text:
-        raise ValidationFailed.field(field, "请填写专利号")
+        raise ValidationFailed.field(field, _("请填写专利号"))
     m = _SHAPE.match(text)
     if m is None:
         raise ValidationFailed.field(
-            field, f"专利号“{raw}”格式不正确：应为12位数字加校验位，如 ZL202310123456.7 或 202310123456.7",
+            field, _("专利号“%(number)s”格式不正确：应为12位数字加校验位，如 ZL202310123456.7 或 202310123456.7")
+            % {"number": raw},
             code="patent_format")
     digits, check = m.groups()
     year = int(digits[:4]) if len(digits) == 12 else 1900 + int(digits[:2]) + (100 if int(digits[:2]) < 85 else 0)
     kind_digit = digits[4] if len(digits) == 12 else digits[2]
     if len(digits) == 12 and year < 2003:
-        raise ValidationFailed.field(field, f"专利号“{raw}”的申请年份 {year} 不正确（12位申请号自2003年起使用）",
-                                     code="patent_format")
+        raise ValidationFailed.field(field, _("专利号“%(number)s”的申请年份 %(year)s 不正确"
+                                              "（12位申请号自2003年起使用）")
+                                     % {"number": raw, "year": year}, code="patent_format")
     if len(digits) == 8 and not 1985 <= year <= 2004:
-        raise ValidationFailed.field(field, f"专利号“{raw}”的申请年份不正确（8位申请号用于1985至2003年）",
-                                     code="patent_format")
+        raise ValidationFailed.field(field, _("专利号“%(number)s”的申请年份不正确（8位申请号用于1985至2003年）")
+                                     % {"number": raw}, code="patent_format")
     kind = KIND_DIGITS.get(kind_digit)
     if kind is None:
-        raise ValidationFailed.field(field, f"专利号“{raw}”的第{5 if len(digits) == 12 else 3}位应为专利类型"
-                                            "（1发明、2实用新型、3外观设计、8/9 PCT）", code="patent_format")
+        raise ValidationFailed.field(field, _("专利号“%(number)s”的第%(position)s位应为专利类型"
+                                              "（1发明、2实用新型、3外观设计、8/9 PCT）")
+                                     % {"number": raw, "position": 5 if len(digits) == 12 else 3}, code="patent_format")
     expected = check_character(digits)
     if check != expected:
-        raise ValidationFailed.field(field, f"专利号“{raw}”的校验位不正确（应为 {expected}），请核对",
-                                     code="patent_check")
+        raise ValidationFailed.field(field, _("专利号“%(number)s”的校验位不正确（应为 %(expected)s），请核对")
+                                     % {"number": raw, "expected": expected}, code="patent_check")
     return PatentNumber(digits=digits, check=check, kind=kind, year=year)
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, DecimalField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from zhijia.core import regions
 from zhijia.core.errors import NotFound, ValidationFailed
@@ -47,11 +48,11 @@ def studio_list(*, user, level: str | None = None, status: str | None = None, re
     qs = scoped(InnovationStudio.objects.select_related("union"), user)
     if level:
         if level not in StudioLevel.values:
-            raise ValidationFailed.field("level", "级别应为 district（区级）或 municipal（市级）")
+            raise ValidationFailed.field("level", _("级别应为 district（区级）或 municipal（市级）"))
         qs = qs.filter(level=level)
     if status:
         if status not in StudioStatus.values:
-            raise ValidationFailed.field("status", "状态应为 active、probation 或 revoked")
+            raise ValidationFailed.field("status", _("状态应为 active、probation 或 revoked"))
         qs = qs.filter(status=status)
     if region_code:
         qs = qs.filter(region_code__startswith=region_code.strip()[:6])
@@ -70,7 +71,7 @@ def studio_list(*, user, level: str | None = None, status: str | None = None, re
 def studio_get(*, user, studio_id: int) -> InnovationStudio:
     studio = studio_list(user=user).filter(pk=studio_id).first()
     if studio is None:
-        raise NotFound("创新工作室不存在")
+        raise NotFound(_("创新工作室不存在"))
     return studio
 
 
@@ -89,7 +90,7 @@ def grant_get(*, user, grant_id: int) -> SupportGrant:
     grant = scoped(SupportGrant.objects.select_related("studio", "granting_union"), user,
                    via="studio__union").filter(pk=grant_id).first()
     if grant is None:
-        raise NotFound("资金记录不存在")
+        raise NotFound(_("资金记录不存在"))
     return grant
 
 
@@ -199,12 +200,12 @@ def studio_map_points(*, user, **filters) -> list[dict]:
 def studio_public_list(*, region_code: str | None = None, lat=None, lng=None, limit: int = 50) -> list[dict]:
     """Studios open to workers (not revoked), nearest first when a position is given, else by district."""
     if not 1 <= limit <= 200:
-        raise ValidationFailed.field("limit", "条数应在1到200之间")
+        raise ValidationFailed.field("limit", _("条数应在1到200之间"))
     qs = InnovationStudio.objects.exclude(status=StudioStatus.REVOKED)
     if region_code:
         code = region_code.strip()[:6]
         if not code.isdigit() or len(code) != 6:
-            raise ValidationFailed.field("region_code", "区代码应为6位数字")
+            raise ValidationFailed.field("region_code", _("区代码应为6位数字"))
         qs = qs.filter(region_code=code)
     if lat is not None or lng is not None:
         here = geo.validate_point(lat, lng)

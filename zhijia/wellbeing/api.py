@@ -1,6 +1,7 @@
 """Wellbeing API: self-assessments, slots and bookings, quick consultations, notes, crisis flags, reports."""
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.errors import AuthenticationError
 from ninja.pagination import paginate
@@ -55,7 +56,7 @@ def _optional_user(request):
     if request.user.is_authenticated:
         # A session is only trusted with its CSRF token, as for every other session call of the API.
         if check_csrf(request) is not None:
-            raise PermissionDenied("CSRF校验失败，请刷新页面后重试")
+            raise PermissionDenied(_("CSRF校验失败，请刷新页面后重试"))
         return request.user
     return None
 

@@ -13,6 +13,7 @@ from statistics import median
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhijia.audit.models import Action
 from zhijia.audit.services import audit_record
@@ -41,7 +42,7 @@ def counsellor_for_user(user) -> Counsellor | None:
 def _worker(user):
     worker = worker_for_user(user)
     if worker is None:
-        raise PermissionDenied("请先以职工身份登录")
+        raise PermissionDenied(_("请先以职工身份登录"))
     return worker
 
 
@@ -64,7 +65,7 @@ def assessment_get(*, user, assessment_id: int) -> Assessment:
         cond |= Q(shared_with=counsellor)
     assessment = Assessment.objects.select_related("worker", "union").filter(cond, pk=assessment_id).first()
     if assessment is None:
-        raise NotFound("测评记录不存在")
+        raise NotFound(_("测评记录不存在"))
     audit_record(actor=user, action=Action.VIEW_PII, obj=assessment, union=assessment.union)
     return assessment
 
@@ -76,7 +77,7 @@ def assessment_answers(assessment: Assessment) -> list[int]:
 def assessment_shared_list(*, user) -> QuerySet[Assessment]:
     counsellor = counsellor_for_user(user)
     if counsellor is None:
-        raise PermissionDenied("仅限心理咨询师")
+        raise PermissionDenied(_("仅限心理咨询师"))
     return Assessment.objects.filter(shared_with=counsellor).select_related("worker").order_by("-created_at")
 
 
@@ -102,7 +103,7 @@ def booking_list_own(*, user) -> QuerySet[Booking]:
 def booking_list_counsellor(*, user) -> QuerySet[Booking]:
     counsellor = counsellor_for_user(user)
     if counsellor is None:
-        raise PermissionDenied("仅限心理咨询师")
+        raise PermissionDenied(_("仅限心理咨询师"))
     return (Booking.objects.filter(slot__counsellor=counsellor).select_related("slot", "worker", "note")
             .order_by("slot__starts_at"))
 
@@ -112,7 +113,7 @@ def session_note_get(*, user, booking_id: int) -> SessionNote:
     note = SessionNote.objects.select_related("booking").filter(
         booking_id=booking_id, booking__slot__counsellor=counsellor).first() if counsellor else None
     if note is None:
-        raise NotFound("咨询记录不存在")
+        raise NotFound(_("咨询记录不存在"))
     audit_record(actor=user, action=Action.VIEW_PII, obj=note, union=note.booking.union)
     return note
 
@@ -130,7 +131,7 @@ def crisis_flag_list(*, user) -> QuerySet[CrisisFlag]:
 def crisis_flag_list_for_counsellor(*, user) -> QuerySet[CrisisFlag]:
     counsellor = counsellor_for_user(user)
     if counsellor is None:
-        raise PermissionDenied("仅限心理咨询师")
+        raise PermissionDenied(_("仅限心理咨询师"))
     return (CrisisFlag.objects.filter(Q(union__isnull=True) | Q(union__path__startswith=counsellor.union.path))
             .select_related("union", "assessment__worker")
             .order_by(F("acknowledged_at").asc(nulls_first=True), "-raised_at"))

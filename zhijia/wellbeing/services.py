@@ -18,6 +18,7 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhijia.accounts.models import Role, User
 from zhijia.accounts.sms import sms_send
@@ -50,7 +51,7 @@ def hotlines() -> list[tuple[str, str]]:
     """The hotline numbers of the safety message, from settings ("号码 名称;号码 名称")."""
     out = []
     for part in settings.WELLBEING_HOTLINES.split(";"):
-        number, _, label = part.strip().partition(" ")
+        number, _sep, label = part.strip().partition(" ")
         if number:
             out.append((number, label))
     return out
@@ -59,7 +60,7 @@ def hotlines() -> list[tuple[str, str]]:
 def _worker_of(user) -> Worker:
     worker = worker_for_user(user)
     if worker is None:
-        raise PermissionDenied("请先以职工身份登录")
+        raise PermissionDenied(_("请先以职工身份登录"))
     return worker
 
 
@@ -67,7 +68,7 @@ def _counsellor_of(user) -> Counsellor:
     counsellor = Counsellor.objects.select_related("union").filter(user=user, active=True).first() \
         if getattr(user, "is_authenticated", False) else None
     if counsellor is None:
-        raise PermissionDenied("仅限心理咨询师")
+        raise PermissionDenied(_("仅限心理咨询师"))
     return counsellor
 
 
@@ -76,12 +77,13 @@ def _counsellor_of(user) -> Counsellor:
 def _score(scale_code: str, answers) -> tuple[int, str, bool]:
     scale = SCALES.get(scale_code)
     if scale is None:
-        raise ValidationFailed.field("scale", "量表应为 phq9 或 gad7")
+        raise ValidationFailed.field("scale", _("量表应为 phq9 或 gad7"))
     if not isinstance(answers, list | tuple) or len(answers) != len(scale.items):
-        raise ValidationFailed.field("answers", f"{scale.name}共{len(scale.items)}题，请逐题作答")
+        raise ValidationFailed.field("answers", _("%(scale)s共%(n)s题，请逐题作答")
+                                     % {"scale": _(scale.name), "n": len(scale.items)})
     for i, a in enumerate(answers):
         if isinstance(a, bool) or not isinstance(a, int) or not 0 <= a <= 3:
-            raise ValidationFailed.field("answers", f"第{i + 1}题的答案应为0到3之间的整数")
+            raise ValidationFailed.field("answers", _("第%(n)s题的答案应为0到3之间的整数") % {"n": i + 1})
     score = sum(answers)
     crisis = scale.crisis_item is not None and answers[scale.crisis_item] > 0
     return score, scale.band_for(score).code, crisis
@@ -114,12 +116,12 @@ def assessment_share(actor, *, assessment_id: int, counsellor_id: int | None) ->
     worker = _worker_of(actor)
     assessment = Assessment.objects.select_for_update().filter(pk=assessment_id, worker=worker).first()
     if assessment is None:
-        raise NotFound("测评记录不存在")
+        raise NotFound(_("测评记录不存在"))
     counsellor = None
     if counsellor_id is not None:
         counsellor = Counsellor.objects.filter(pk=counsellor_id, active=True).first()
         if counsellor is None:
-            raise ValidationFailed.field("counsellor", "咨询师不存在")
+            raise ValidationFailed.field("counsellor", _("咨询师不存在"))
     assessment.shared_with = counsellor
     assessment.save(update_fields=["shared_with"])
     audit_record(actor=actor, action=Action.UPDATE, obj=assessment, union=assessment.union,
@@ -141,9 +143,9 @@ def crisis_flag_acknowledge(actor, *, flag_id: int) -> CrisisFlag:
     flag = (CrisisFlag.objects.select_for_update(of=("self",)).select_related("union", "assessment")
             .filter(pk=flag_id).first())
     if flag is None or not _flag_visible_to(counsellor, flag):
-        raise NotFound("预警不存在")
+        raise NotFound(_("预警不存在"))
     if flag.acknowledged_at is not None:
-        raise Conflict("该预警已由其他咨询师确认", code="already_acknowledged")
+        raise Conflict(_("该预警已由其他咨询师确认"), code="already_acknowledged")
     flag.acknowledged_at = timezone.now()
     flag.acknowledged_by = counsellor
     flag.save(update_fields=["acknowledged_at", "acknowledged_by"])
@@ -184,9 +186,9 @@ def _mind_station(actor, station_id: int):
 
     station = Station.objects.select_related("union").filter(pk=station_id).first()
     if station is None or not in_scope(actor, station.union):
-        raise ValidationFailed.field("station", "驿站不存在或不在管辖范围内")
+        raise ValidationFailed.field("station", _("驿站不存在或不在管辖范围内"))
     if station.kind != StationKind.MIND_STATION:
-        raise ValidationFailed.field("station", f"“{station.name}”不是职工心灵驿站")
+        raise ValidationFailed.field("station", _("“%(name)s”不是职工心灵驿站") % {"name": station.name})
     return station
 
 
@@ -203,19 +205,19 @@ def counsellor_register(actor, *, username: str, name: str, union_id: int, quali
     require_staff(actor, roles=(Role.MUNICIPAL_ADMIN, Role.DISTRICT_STAFF, Role.GRASSROOTS_STAFF))
     union = Union.objects.filter(pk=union_id).first()
     if union is None or not in_scope(actor, union):
-        raise ValidationFailed.field("union", "工会不存在或不在管辖范围内")
+        raise ValidationFailed.field("union", _("工会不存在或不在管辖范围内"))
     station = _mind_station(actor, station_id) if station_id else None
     if station is not None and not station_place:
         station_place = mind_station_place(station)
     if not name.strip():
-        raise ValidationFailed.field("name", "请填写姓名")
+        raise ValidationFailed.field("name", _("请填写姓名"))
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User.objects.create(username=username, role=Role.REVIEWER, union=union, display_name=name)
         user.set_unusable_password()
         user.save(update_fields=["password"])
     if Counsellor.objects.filter(user=user).exists():
-        raise Conflict("该账号已是咨询师", fields={"username": "该账号已是咨询师"})
+        raise Conflict(_("该账号已是咨询师"), fields={"username": _("该账号已是咨询师")})
     counsellor = Counsellor.objects.create(user=user, union=union, name=name.strip(), qualifications=qualifications,
                                            languages=languages, station=station, station_place=station_place,
                                            volunteer=volunteer)
@@ -230,7 +232,7 @@ def counsellor_station_set(actor, *, counsellor_id: int, station_id: int | None)
     counsellor = Counsellor.objects.select_for_update(of=("self",)).select_related("union").filter(
         pk=counsellor_id).first()
     if counsellor is None or not in_scope(actor, counsellor.union):
-        raise NotFound("咨询师不存在或不在管辖范围内")
+        raise NotFound(_("咨询师不存在或不在管辖范围内"))
     station = _mind_station(actor, station_id) if station_id else None
     counsellor.station = station
     counsellor.station_place = mind_station_place(station) if station else ""
@@ -244,20 +246,20 @@ def counsellor_station_set(actor, *, counsellor_id: int, station_id: int | None)
 def slot_publish(actor, *, starts_at: dt.datetime, minutes: int = 50, mode: str, place: str = "") -> Slot:
     counsellor = _counsellor_of(actor)
     if mode not in Mode.values:
-        raise ValidationFailed.field("mode", "方式应为线上、电话或到站面谈")
+        raise ValidationFailed.field("mode", _("方式应为线上、电话或到站面谈"))
     if starts_at <= timezone.now():
-        raise ValidationFailed.field("starts_at", "开始时间应在将来")
+        raise ValidationFailed.field("starts_at", _("开始时间应在将来"))
     if not 15 <= minutes <= 180:
-        raise ValidationFailed.field("minutes", "时长应在15到180分钟之间")
+        raise ValidationFailed.field("minutes", _("时长应在15到180分钟之间"))
     if mode == Mode.IN_PERSON and not (place or counsellor.station_place):
-        raise ValidationFailed.field("place", "到站面谈请填写地点")
+        raise ValidationFailed.field("place", _("到站面谈请填写地点"))
     try:
         with transaction.atomic():
             return Slot.objects.create(counsellor=counsellor, starts_at=starts_at,
                                        ends_at=starts_at + dt.timedelta(minutes=minutes), mode=mode,
                                        place=place or (counsellor.station_place if mode == Mode.IN_PERSON else ""))
     except IntegrityError:
-        raise Conflict("该时间已有时段", fields={"starts_at": "该时间已有时段"})
+        raise Conflict(_("该时间已有时段"), fields={"starts_at": _("该时间已有时段")})
 
 
 # --- Bookings ----------------------------------------------------------------------------------------------------
@@ -281,21 +283,21 @@ def booking_create(actor, *, slot_id: int) -> Booking:
     worker = _worker_of(actor)
     # Lock late: a slot already taken is refused without queueing on its lock (most of a burst's losers).
     if Booking.objects.filter(slot_id=slot_id, status__in=HOLDING_STATUSES).exists():
-        raise Conflict("该时段已被预约，请选择其他时段", code="taken", fields={"slot": "该时段已被预约"})
+        raise Conflict(_("该时段已被预约，请选择其他时段"), code="taken", fields={"slot": _("该时段已被预约")})
     slot = _lock_slot(slot_id)
     if slot is None or slot.withdrawn or not slot.counsellor.active:
-        raise ValidationFailed.field("slot", "时段不存在", code="not_found")
+        raise ValidationFailed.field("slot", _("时段不存在"), code="not_found")
     if slot.starts_at <= timezone.now():
-        raise ValidationFailed.field("slot", "该时段已过，不能预约", code="past")
+        raise ValidationFailed.field("slot", _("该时段已过，不能预约"), code="past")
     if Booking.objects.filter(slot=slot, status__in=HOLDING_STATUSES).exists():  # re-check under the lock
-        raise Conflict("该时段已被预约，请选择其他时段", code="taken", fields={"slot": "该时段已被预约"})
+        raise Conflict(_("该时段已被预约，请选择其他时段"), code="taken", fields={"slot": _("该时段已被预约")})
     _after_availability_check()
     membership = current_membership(worker)
     try:
         with transaction.atomic():
             booking = Booking.objects.create(slot=slot, worker=worker, union=membership.union if membership else None)
     except IntegrityError:
-        raise Conflict("该时段已被预约，请选择其他时段", code="taken", fields={"slot": "该时段已被预约"})
+        raise Conflict(_("该时段已被预约，请选择其他时段"), code="taken", fields={"slot": _("该时段已被预约")})
     audit_record(actor=actor, action=Action.CREATE, obj=booking, union=booking.union)
     return booking
 
@@ -305,7 +307,7 @@ def _own_booking(actor, booking_id: int) -> Booking:
     booking = (Booking.objects.select_for_update(of=("self",)).select_related("slot", "slot__counsellor")
                .filter(pk=booking_id, worker=worker).first())
     if booking is None:
-        raise NotFound("预约不存在")
+        raise NotFound(_("预约不存在"))
     return booking
 
 
@@ -313,9 +315,9 @@ def _own_booking(actor, booking_id: int) -> Booking:
 def booking_cancel(actor, *, booking_id: int) -> Booking:
     booking = _own_booking(actor, booking_id)
     if booking.status != BookingStatus.BOOKED:
-        raise ValidationFailed.field("booking", "只能取消尚未开始的预约")
+        raise ValidationFailed.field("booking", _("只能取消尚未开始的预约"))
     if booking.slot.starts_at <= timezone.now():
-        raise ValidationFailed.field("booking", "咨询已开始，不能取消")
+        raise ValidationFailed.field("booking", _("咨询已开始，不能取消"))
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = timezone.now()
     booking.save(update_fields=["status", "cancelled_at"])
@@ -327,11 +329,11 @@ def booking_cancel(actor, *, booking_id: int) -> Booking:
 def booking_rate(actor, *, booking_id: int, rating: int, comment: str = "") -> Booking:
     booking = _own_booking(actor, booking_id)
     if booking.status != BookingStatus.ATTENDED:
-        raise ValidationFailed.field("booking", "咨询完成后才能评价")
+        raise ValidationFailed.field("booking", _("咨询完成后才能评价"))
     if not 1 <= rating <= 5:
-        raise ValidationFailed.field("rating", "评分应为1到5")
+        raise ValidationFailed.field("rating", _("评分应为1到5"))
     if booking.rating is not None:
-        raise Conflict("已经评价过了", fields={"rating": "已经评价过了"})
+        raise Conflict(_("已经评价过了"), fields={"rating": _("已经评价过了")})
     booking.rating, booking.rating_comment = rating, comment[:200]
     booking.save(update_fields=["rating", "rating_comment"])
     return booking
@@ -342,20 +344,20 @@ def _counsellors_booking(actor, booking_id: int) -> tuple[Counsellor, Booking]:
     booking = (Booking.objects.select_for_update(of=("self",)).select_related("slot")
                .filter(pk=booking_id, slot__counsellor=counsellor).first())
     if booking is None:
-        raise NotFound("预约不存在")
+        raise NotFound(_("预约不存在"))
     return counsellor, booking
 
 
 @transaction.atomic
 def booking_mark(actor, *, booking_id: int, outcome: str) -> Booking:
     """The counsellor records the session as attended or a no-show, once it has started."""
-    _, booking = _counsellors_booking(actor, booking_id)
+    _counsellor, booking = _counsellors_booking(actor, booking_id)
     if outcome not in (BookingStatus.ATTENDED, BookingStatus.NO_SHOW):
-        raise ValidationFailed.field("outcome", "结果应为已完成或未到")
+        raise ValidationFailed.field("outcome", _("结果应为已完成或未到"))
     if booking.status != BookingStatus.BOOKED:
-        raise ValidationFailed.field("booking", "该预约已处理")
+        raise ValidationFailed.field("booking", _("该预约已处理"))
     if booking.slot.starts_at > timezone.now():
-        raise ValidationFailed.field("booking", "咨询尚未开始")
+        raise ValidationFailed.field("booking", _("咨询尚未开始"))
     booking.status = outcome
     booking.save(update_fields=["status"])
     return booking
@@ -363,10 +365,10 @@ def booking_mark(actor, *, booking_id: int, outcome: str) -> Booking:
 
 @transaction.atomic
 def session_note_write(actor, *, booking_id: int, body: str) -> SessionNote:
-    _, booking = _counsellors_booking(actor, booking_id)
+    _counsellor, booking = _counsellors_booking(actor, booking_id)
     if not body.strip():
-        raise ValidationFailed.field("body", "请填写咨询记录")
-    note, _ = SessionNote.objects.update_or_create(booking=booking, defaults={"body": body})
+        raise ValidationFailed.field("body", _("请填写咨询记录"))
+    note, _created = SessionNote.objects.update_or_create(booking=booking, defaults={"body": body})
     audit_record(actor=actor, action=Action.UPDATE, obj=note, union=booking.union)
     return note
 
@@ -394,14 +396,14 @@ def bookings_remind(*, now: dt.datetime | None = None) -> int:
 def consultation_ask(actor, *, topic: str) -> Consultation:
     worker = _worker_of(actor)
     if not topic.strip():
-        raise ValidationFailed.field("topic", "请简单说说想聊什么")
+        raise ValidationFailed.field("topic", _("请简单说说想聊什么"))
     membership = current_membership(worker)
     try:
         with transaction.atomic():
             return Consultation.objects.create(worker=worker, topic=topic.strip()[:1000],
                                                union=membership.union if membership else None)
     except IntegrityError:
-        raise Conflict("您已经在排队或咨询中", fields={"topic": "您已经在排队或咨询中"})
+        raise Conflict(_("您已经在排队或咨询中"), fields={"topic": _("您已经在排队或咨询中")})
 
 
 @transaction.atomic
@@ -410,7 +412,7 @@ def consultation_take_next(actor) -> Consultation | None:
     different ones at the same moment; the partial unique constraint keeps a counsellor to one at a time."""
     counsellor = _counsellor_of(actor)
     if Consultation.objects.filter(counsellor=counsellor, status=ConsultationStatus.TAKEN).exists():
-        raise Conflict("请先结束当前的问诊", code="busy_counsellor")
+        raise Conflict(_("请先结束当前的问诊"), code="busy_counsellor")
     item = (Consultation.objects.select_for_update(skip_locked=True)
             .filter(status=ConsultationStatus.WAITING).order_by("created_at", "pk").first())
     if item is None:
@@ -420,7 +422,7 @@ def consultation_take_next(actor) -> Consultation | None:
         with transaction.atomic():
             item.save(update_fields=["status", "counsellor", "taken_at"])
     except IntegrityError:
-        raise Conflict("请先结束当前的问诊", code="busy_counsellor")
+        raise Conflict(_("请先结束当前的问诊"), code="busy_counsellor")
     audit_record(actor=actor, action=Action.VIEW_PII, obj=item, union=item.union)
     return item
 
@@ -431,7 +433,7 @@ def consultation_close(actor, *, consultation_id: int) -> Consultation:
     item = Consultation.objects.select_for_update().filter(pk=consultation_id, counsellor=counsellor,
                                                            status=ConsultationStatus.TAKEN).first()
     if item is None:
-        raise NotFound("问诊不存在")
+        raise NotFound(_("问诊不存在"))
     item.status, item.closed_at = ConsultationStatus.CLOSED, timezone.now()
     item.save(update_fields=["status", "closed_at"])
     return item
@@ -443,7 +445,7 @@ def consultation_withdraw(actor, *, consultation_id: int) -> Consultation:
     item = Consultation.objects.select_for_update().filter(pk=consultation_id, worker=worker,
                                                            status=ConsultationStatus.WAITING).first()
     if item is None:
-        raise NotFound("问诊不存在或已被接起")
+        raise NotFound(_("问诊不存在或已被接起"))
     item.status, item.closed_at = ConsultationStatus.WITHDRAWN, timezone.now()
     item.save(update_fields=["status", "closed_at"])
     return item

@@ -39,3 +39,35 @@ def test_counsellor_desk_and_staff_report_in_english(worker, counsellor, staff):
     chinese = signed_in(staff.fangshan).get("/console/wellbeing/").content.decode()
     assert "心理关爱与志愿服务统计" in chinese and "Wellbeing and volunteer statistics" not in chinese
     assert "心理咨询台" in signed_in(counsellor.user).get("/console/wellbeing/").content.decode()
+
+
+# --- The messages a person gets back (API errors, flash messages) follow the request's language ------------------
+
+def test_api_errors_in_english_same_code_and_field(worker, slot, city, make_worker_user):
+    c = signed_in(worker, "en")
+    r = c.post("/api/v1/wellbeing/assessments", {"scale": "phq9", "answers": [0] * 8},
+               content_type="application/json")
+    body = r.json()
+    assert r.status_code == 400 and body["code"] == "invalid"
+    assert body["message"] == body["fields"]["answers"] == "PHQ-9 depression self-check has 9 questions: please " \
+                                                             "answer every one"
+    assert c.post("/api/v1/wellbeing/bookings", {"slot": slot.pk}, content_type="application/json").status_code == 201
+    r = signed_in(make_worker_user(2, union=city.community), "en").post(
+        "/api/v1/wellbeing/bookings", {"slot": slot.pk}, content_type="application/json")
+    assert r.status_code == 409 and r.json()["code"] == "taken"
+    assert r.json()["message"] == "This slot has already been booked: please choose another one"
+    assert r.json()["fields"] == {"slot": "This slot has already been booked"}
+
+
+def test_api_errors_still_chinese_without_the_cookie(worker):
+    r = signed_in(worker).post("/api/v1/wellbeing/assessments", {"scale": "gad7", "answers": [0] * 6 + [9]},
+                               content_type="application/json")
+    assert r.status_code == 400 and r.json()["code"] == "invalid"
+    assert r.json()["fields"] == {"answers": "第7题的答案应为0到3之间的整数"}
+
+
+def test_flash_error_of_a_page_in_english(worker):
+    page = signed_in(worker, "en").post("/w/wellbeing/quick/", {"topic": " "}, follow=True).content.decode()
+    assert "Please say briefly what you would like to talk about" in page and "请简单说说想聊什么" not in page
+    assert "请简单说说想聊什么" in signed_in(worker).post("/w/wellbeing/quick/", {"topic": " "},
+                                                      follow=True).content.decode()
