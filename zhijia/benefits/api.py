@@ -3,6 +3,7 @@
 import hashlib
 import json
 
+from django.utils.translation import gettext as _
 from ninja import Header, Router, Status
 from ninja.pagination import paginate
 from ninja.security import HttpBearer
@@ -196,7 +197,7 @@ def draw_detail(request, benefit_id: int):
 def draw_publication(benefit_id: int) -> dict:
     benefit = Benefit.objects.filter(pk=benefit_id, mode=BenefitMode.LOTTERY).first()
     if benefit is None:
-        raise NotFound("抽签活动不存在")
+        raise NotFound(_("抽签活动不存在"))
     entrants = Claim.objects.filter(benefit=benefit).exclude(entrant_code="")
     if benefit.drawn_at:
         # Everyone who was in the draw (including those who later cancelled), and the initial winners by rank.

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from zhijia.benefits import gate
 from zhijia.benefits.models import HOLDING, Benefit, Claim, ClaimRefusal, ClaimStatus
@@ -16,25 +18,30 @@ from zhijia.core.errors import NotFound
 from zhijia.orgs.selectors import scoped
 
 
+def _listed(items) -> str:
+    """Items joined for a message: "、" in Chinese, ", " in English."""
+    return pgettext("list separator", "、").join(str(i) for i in items)
+
+
 def eligibility_problem(benefit: Benefit, membership) -> str | None:
-    """Why this member may not have this offer (Chinese, for the member), or None when they may."""
+    """Why this member may not have this offer (for the member, in the request's language), or None when they may."""
     if membership is None:
-        return "仅限在会会员领取，请先入会"
+        return _("仅限在会会员领取，请先入会")
     area = benefit.eligible_union or benefit.owner_union
     if not membership.union.path.startswith(area.path):
-        return f"仅限{area.name}所属会员领取"
+        return _("仅限%(union)s所属会员领取") % {"union": area.name}
     if benefit.eligible_occupations and membership.worker.occupation not in benefit.eligible_occupations:
         from zhijia.orgs.models import Occupation
 
-        names = "、".join(Occupation(o).label for o in benefit.eligible_occupations if o in Occupation.values)
-        return f"仅限{names}领取"
+        names = _listed(_(Occupation(o).label) for o in benefit.eligible_occupations if o in Occupation.values)
+        return _("仅限%(names)s领取") % {"names": names}
     if benefit.eligible_honours:
         from zhijia.honors.models import HonourKind
         from zhijia.honors.selectors import worker_has_honour
 
         if not worker_has_honour(membership.worker, kinds=benefit.eligible_honours):
-            names = "、".join(HonourKind(k).label for k in benefit.eligible_honours if k in HonourKind.values)
-            return f"仅限{names}领取"
+            names = _listed(_(HonourKind(k).label) for k in benefit.eligible_honours if k in HonourKind.values)
+            return _("仅限%(names)s领取") % {"names": names}
     return None
 
 
@@ -88,7 +95,7 @@ def benefit_get(*, user, benefit_id: int) -> Benefit:
                                   via="owner_union"))
                .filter(pk=benefit_id).first())
     if benefit is None:
-        raise NotFound("普惠活动不存在")
+        raise NotFound(_("普惠活动不存在"))
     return benefit
 
 
@@ -106,7 +113,7 @@ def benefit_get_for_member(*, membership, benefit_id: int) -> Benefit:
     benefit = (with_counts(Benefit.objects.select_related("owner_union", "eligible_union"))
                .filter(pk=benefit_id, withdrawn_at__isnull=True).first())
     if benefit is None or membership is None or eligibility_problem(benefit, membership) is not None:
-        raise NotFound("普惠活动不存在")
+        raise NotFound(_("普惠活动不存在"))
     return benefit
 
 
@@ -176,5 +183,5 @@ def claims_of(*, user) -> QuerySet[Claim]:
 def claim_of(*, user, claim_id: int) -> Claim:
     claim = claims_of(user=user).filter(pk=claim_id).first()
     if claim is None:
-        raise NotFound("领取记录不存在")
+        raise NotFound(_("领取记录不存在"))
     return claim

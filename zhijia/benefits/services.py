@@ -30,6 +30,9 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from zhijia.audit.services import audit_record
 from zhijia.benefits import gate, lottery, tokens
@@ -55,6 +58,11 @@ from zhijia.orgs.models import Occupation, Union
 from zhijia.orgs.selectors import in_scope, require_staff
 
 log = logging.getLogger("zhijia.benefits")
+
+
+def _listed(items) -> str:
+    """Items joined for a message: "、" in Chinese, ", " in English."""
+    return pgettext("list separator", "、").join(str(i) for i in items)
 
 CREATOR_ROLES = ("municipal_admin", "district_staff", "grassroots_staff")
 MAX_UNITS = 1_000_000
@@ -100,43 +108,44 @@ def _terms_checked(actor, *, owner: Union, title: str, kind: str, units: int, pe
     """An offer's terms checked (the same rules on creating and on editing); the model's field values."""
     title = (title or "").strip()
     if not title:
-        raise ValidationFailed.field("title", "请填写名称")
+        raise ValidationFailed.field("title", _("请填写名称"))
     if kind not in BenefitKind.values:
-        raise ValidationFailed.field("kind", "类型应为 演出票(ticket)、通行证(pass) 或 实物(goods)")
+        raise ValidationFailed.field("kind", _("类型应为 演出票(ticket)、通行证(pass) 或 实物(goods)"))
     if mode not in BenefitMode.values:
-        raise ValidationFailed.field("mode", "方式应为 先到先得(fcfs) 或 报名抽签(lottery)")
+        raise ValidationFailed.field("mode", _("方式应为 先到先得(fcfs) 或 报名抽签(lottery)"))
     if not 1 <= units <= MAX_UNITS:
-        raise ValidationFailed.field("units", f"名额应在1到{MAX_UNITS}之间")
+        raise ValidationFailed.field("units", _("名额应在1到%(max)s之间") % {"max": MAX_UNITS})
     if not 1 <= per_member_limit <= min(MAX_LIMIT, units):
-        raise ValidationFailed.field("per_member_limit", f"每人限领应在1到{min(MAX_LIMIT, units)}之间")
+        raise ValidationFailed.field("per_member_limit",
+                                     _("每人限领应在1到%(max)s之间") % {"max": min(MAX_LIMIT, units)})
     if closes_at <= release_at:
-        raise ValidationFailed.field("closes_at", "截止时间应晚于开始时间")
+        raise ValidationFailed.field("closes_at", _("截止时间应晚于开始时间"))
     if mode == BenefitMode.LOTTERY:
         if per_member_limit != 1:
-            raise ValidationFailed.field("per_member_limit", "抽签活动每人限中1份")
+            raise ValidationFailed.field("per_member_limit", _("抽签活动每人限中1份"))
         if registration_closes_at is None or not release_at < registration_closes_at <= closes_at:
-            raise ValidationFailed.field("registration_closes_at", "报名截止应在开始与截止时间之间")
+            raise ValidationFailed.field("registration_closes_at", _("报名截止应在开始与截止时间之间"))
         if draw_at is None or not registration_closes_at <= draw_at <= closes_at:
-            raise ValidationFailed.field("draw_at", "开奖时间应在报名截止之后、活动截止之前")
+            raise ValidationFailed.field("draw_at", _("开奖时间应在报名截止之后、活动截止之前"))
     else:
         registration_closes_at = draw_at = None
     if redeem_from and redeem_until and redeem_until <= redeem_from:
-        raise ValidationFailed.field("redeem_until", "核销截止应晚于核销开始")
+        raise ValidationFailed.field("redeem_until", _("核销截止应晚于核销开始"))
     if not 1 <= hold_hours <= 24 * 90:
-        raise ValidationFailed.field("hold_hours", "保留时长应在1到2160小时之间")
+        raise ValidationFailed.field("hold_hours", _("保留时长应在1到2160小时之间"))
     occupations = list(dict.fromkeys(eligible_occupations or []))
     bad = [o for o in occupations if o not in Occupation.values]
     if bad:
-        raise ValidationFailed.field("eligible_occupations", f"未知职业：{'、'.join(bad)}")
+        raise ValidationFailed.field("eligible_occupations", _("未知职业：%(codes)s") % {"codes": _listed(bad)})
     honours = list(dict.fromkeys(eligible_honours or []))
     bad = [h for h in honours if h not in HonourKind.values]
     if bad:
-        raise ValidationFailed.field("eligible_honours", f"未知荣誉类别：{'、'.join(bad)}")
+        raise ValidationFailed.field("eligible_honours", _("未知荣誉类别：%(codes)s") % {"codes": _listed(bad)})
     eligible = None
     if eligible_union_id:
         eligible = _union_in_scope(actor, eligible_union_id, "eligible_union_id")
         if not owner.contains(eligible):
-            raise ValidationFailed.field("eligible_union_id", "限定范围应在发布工会之内")
+            raise ValidationFailed.field("eligible_union_id", _("限定范围应在发布工会之内"))
     return {"title": title[:120], "kind": kind, "units": units, "per_member_limit": per_member_limit, "mode": mode,
             "release_at": release_at, "closes_at": closes_at, "registration_closes_at": registration_closes_at,
             "draw_at": draw_at, "eligible_union": eligible, "eligible_occupations": occupations,
@@ -156,17 +165,22 @@ NOT_NULL_TEXT = ("description", "image_url", "redemption_place", "eligible_occup
 NOT_EMPTY = ("title", "kind", "units", "per_member_limit", "release_at", "closes_at", "hold_hours")
 
 
+# Why an offer can no longer be edited or withdrawn, by the caller's verb (translated where raised).
+_NOT_EDITABLE = {"修改": gettext_noop("开始前1分钟起不能再修改（已有会员参与或即将开始）"),
+                 "撤回": gettext_noop("开始前1分钟起不能再撤回（已有会员参与或即将开始）")}
+
+
 def _editable_locked(actor, benefit_id: int, now: dt.datetime, verb: str) -> Benefit:
     """The offer, row-locked, in the actor's scope, not withdrawn, and still before its edit cutoff."""
     require_staff(actor, roles=CREATOR_ROLES)
     benefit = (Benefit.objects.select_for_update(of=("self",)).select_related("owner_union", "eligible_union")
                .filter(pk=benefit_id).first())
     if benefit is None or not in_scope(actor, benefit.owner_union):
-        raise NotFound("普惠活动不存在")
+        raise NotFound(_("普惠活动不存在"))
     if benefit.withdrawn_at:
-        raise Conflict("该活动已撤回", code="withdrawn")
+        raise Conflict(_("该活动已撤回"), code="withdrawn")
     if now >= benefit.release_at - EDIT_CUTOFF or benefit.claims.exists():
-        raise Conflict(f"开始前1分钟起不能再{verb}（已有会员参与或即将开始）", code="not_editable")
+        raise Conflict(_(_NOT_EDITABLE[verb]), code="not_editable")
     return benefit
 
 
@@ -181,10 +195,10 @@ def benefit_update(actor, *, benefit_id: int, now: dt.datetime | None = None, **
     now = now or timezone.now()
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise ValidationFailed.field(sorted(unknown)[0], "不能修改此项")
+        raise ValidationFailed.field(sorted(unknown)[0], _("不能修改此项"))
     emptied = [f for f, v in changes.items() if v is None and f in NOT_EMPTY]
     if emptied:
-        raise ValidationFailed.field(emptied[0], "不能为空")
+        raise ValidationFailed.field(emptied[0], _("不能为空"))
     with transaction.atomic(durable=True):
         benefit = _editable_locked(actor, benefit_id, now, "修改")
         current = {f: getattr(benefit, f) for f in EDITABLE}
@@ -192,7 +206,7 @@ def benefit_update(actor, *, benefit_id: int, now: dt.datetime | None = None, **
         terms = _terms_checked(actor, owner=benefit.owner_union, mode=benefit.mode, **merged)
         # Moving the release nearer than the cutoff would open claims on terms some process has not seen.
         if terms["release_at"] < now + EDIT_CUTOFF:
-            raise ValidationFailed.field("release_at", "开始时间应至少在1分钟之后")
+            raise ValidationFailed.field("release_at", _("开始时间应至少在1分钟之后"))
         before = current
         for field, value in terms.items():
             setattr(benefit, field, value)
@@ -216,7 +230,7 @@ def benefit_withdraw(actor, *, benefit_id: int, reason: str, now: dt.datetime | 
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed.field("reason", "请填写撤回原因")
+        raise ValidationFailed.field("reason", _("请填写撤回原因"))
     with transaction.atomic(durable=True):
         benefit = _editable_locked(actor, benefit_id, now, "撤回")
         benefit.withdrawn_at, benefit.withdrawn_reason = now, reason[:200]
@@ -231,7 +245,7 @@ def benefit_withdraw(actor, *, benefit_id: int, reason: str, now: dt.datetime | 
 def _union_in_scope(actor, union_id: int, field: str) -> Union:
     union = Union.objects.filter(pk=union_id).first()
     if union is None or not in_scope(actor, union):
-        raise ValidationFailed.field(field, "工会不存在或不在管辖范围内")
+        raise ValidationFailed.field(field, _("工会不存在或不在管辖范围内"))
     return union
 
 
@@ -271,7 +285,7 @@ def _throttle(user, ip: str | None, key: str) -> bool:
             counts = [0] * len(counters)  # Redis down: no throttling rather than no service; the DB decides
     else:
         counts = []
-        for ckey, window, _ in counters:
+        for ckey, window, _limit in counters:
             cache.add(ckey, 0, timeout=window + 1)
             try:
                 counts.append(cache.incr(ckey))
@@ -279,7 +293,7 @@ def _throttle(user, ip: str | None, key: str) -> bool:
                 cache.set(ckey, 1, timeout=window + 1)
                 counts.append(1)
     if any(n > limit for (_, _, limit), n in zip(counters, counts, strict=True)):
-        raise Throttled("请求过于频繁，请稍后再试", code="throttled")
+        raise Throttled(_("请求过于频繁，请稍后再试"), code="throttled")
     return seen
 
 
@@ -336,7 +350,7 @@ def claim_create(user, *, benefit_id: int, idempotency_key: str, request_hash: s
 def _claim_create(user, *, benefit_id, idempotency_key, request_hash, ip, now, membership):
     key = (idempotency_key or "").strip()
     if not 1 <= len(key) <= 100:
-        raise ValidationFailed.field("Idempotency-Key", "请求头 Idempotency-Key 必填，长度1到100")
+        raise ValidationFailed.field("Idempotency-Key", _("请求头 Idempotency-Key 必填，长度1到100"))
     now = now or timezone.now()
     benefit = benefit_for_claim(benefit_id)  # the offer's terms, kept in the process for two seconds
     if benefit is not None and not benefit.withdrawn_at and membership is None:
@@ -377,19 +391,24 @@ def _claim_create(user, *, benefit_id, idempotency_key, request_hash, ip, now, m
 def _refusal(benefit: Benefit | None, membership: Membership | None, now: dt.datetime) -> DomainError | None:
     """Why this claim may not go ahead (the error to raise), or None."""
     if benefit is None or benefit.withdrawn_at:
-        return NotFound("普惠活动不存在")
+        return NotFound(_("普惠活动不存在"))
     if membership is None:
-        return Refused(PermissionDenied("仅限在会会员领取，请先入会", code="not_member"), RefusalReason.NOT_MEMBER)
+        return Refused(PermissionDenied(_("仅限在会会员领取，请先入会"), code="not_member"), RefusalReason.NOT_MEMBER)
     problem = eligibility_problem(benefit, membership)
     if problem:
         return Refused(PermissionDenied(problem, code="not_eligible"), RefusalReason.NOT_ELIGIBLE)
     if now < benefit.release_at:
-        local = timezone.localtime(benefit.release_at)
-        return Refused(Conflict(f"尚未开始，{local:%m月%d日 %H:%M} 开抢", code="not_open"), RefusalReason.NOT_OPEN)
+        when = _month_day_time(benefit.release_at)
+        return Refused(Conflict(_("尚未开始，%(when)s 开抢") % {"when": when}, code="not_open"), RefusalReason.NOT_OPEN)
     ends = benefit.registration_closes_at if benefit.is_lottery else benefit.closes_at
     if now >= ends:
-        return Refused(Conflict("已截止", code="closed"), RefusalReason.CLOSED)
+        return Refused(Conflict(pgettext("claim refused", "已截止"), code="closed"), RefusalReason.CLOSED)
     return None
+
+
+def _month_day_time(at: dt.datetime) -> str:
+    """A local date and time in a message: "12月01日 10:00" in Chinese (as before), "Dec 1, 10:00" in English."""
+    return date_format(timezone.localtime(at), pgettext("date format: month, day, time", "m月d日 H:i"))
 
 
 def _replay(user, key: str, benefit_id: int, request_hash: str) -> Claim | None:
@@ -397,13 +416,13 @@ def _replay(user, key: str, benefit_id: int, request_hash: str) -> Claim | None:
     if claim is None:
         return None
     if claim.benefit_id != benefit_id or claim.request_hash != request_hash:
-        raise Refused(Conflict("该 Idempotency-Key 已用于另一个请求", code="idempotency_key_reused",
-                               fields={"Idempotency-Key": "已用于另一个请求"}), RefusalReason.KEY_REUSED)
+        raise Refused(Conflict(_("该 Idempotency-Key 已用于另一个请求"), code="idempotency_key_reused",
+                               fields={"Idempotency-Key": _("已用于另一个请求")}), RefusalReason.KEY_REUSED)
     return claim
 
 
 def _over_limit(benefit: Benefit) -> Refused:
-    return Refused(Conflict(f"每人限领{benefit.per_member_limit}份，您已领满", code="over_limit"),
+    return Refused(Conflict(_("每人限领%(n)s份，您已领满") % {"n": benefit.per_member_limit}, code="over_limit"),
                    RefusalReason.OVER_LIMIT)
 
 
@@ -531,14 +550,14 @@ def _claim_via_gate(*, user, benefit, membership, key, request_hash, now, first=
     counters, idempotency marker) when the first take also counts the limits and marks the key (gate.claim_take).
     Sold out, the place in line is given and kept by the same script (written later in batches, `waitlist_flush`)."""
     worker_id = membership.worker_id
-    for _ in range(5):
+    for _attempt in range(5):
         place = _place_record(user=user, benefit=benefit, membership=membership, key=key,
                               request_hash=request_hash, now=now)
         if first is not None:
             took = _gate_call(gate.claim_take, benefit, worker_id, counters=first[0], idem_key=first[1], place=place)
             first = None
             if took.code == gate.THROTTLED:
-                raise Refused(Throttled("请求过于频繁，请稍后再试", code="throttled"), RefusalReason.THROTTLED)
+                raise Refused(Throttled(_("请求过于频繁，请稍后再试"), code="throttled"), RefusalReason.THROTTLED)
             if took.code == gate.SEEN:
                 twin = _replay_settled(user, key, benefit, request_hash)
                 if twin is not None:
@@ -782,7 +801,7 @@ def _settle_or_raise(benefit: Benefit | None) -> int:
             # without the writer's lock (a writer waiting for this transaction's lock on the offer may hold it).
             n += waitlist_flush(offer_tag)
             continue
-        for _ in range(1000):
+        for _attempt in range(1000):
             # One writer at a time: wait for a writer at work (its rows will be there), then write what is left.
             token = secrets.token_hex(8)
             got = waitlist_flush(offer_tag, token=token if gate.writer_acquire(offer_tag, token, wait_s=2) else "")
@@ -816,7 +835,7 @@ def benefit_reconcile(*, benefit_id: int, only_if_unarmed: bool = False) -> int:
                        .values_list("worker_id", "id", "position"))
         last = Claim.objects.filter(benefit=benefit).aggregate(p=Max("position"))["p"] or 0
         gate.gate_rebuild(benefit, held_units=held, waiting=waiting, last_position=last)
-    for claim_id, _ in promoted:
+    for claim_id, _worker_id in promoted:
         _notify_later(claim_id)
     return len(promoted)
 
@@ -840,7 +859,7 @@ def _promote_next(benefit: Benefit, unit: int, now: dt.datetime) -> Claim | None
     """Confirm the next member on the waiting list into `unit` (offer row locked by the caller)."""
     if not benefit.is_lottery:
         waitlist_settle(benefit)  # the oldest places still kept in Redis are in line too
-    for _ in range(50):
+    for _attempt in range(50):
         # Lock the next waiting row; a concurrent promoter skips it and takes the one after.
         nxt = (Claim.objects.select_for_update(skip_locked=True)
                .filter(benefit=benefit, status=ClaimStatus.WAITLISTED)
@@ -905,13 +924,13 @@ def claim_cancel(user, *, claim_id: int, now: dt.datetime | None = None) -> Clai
     with transaction.atomic(durable=True):
         benefit_id = Claim.objects.filter(pk=claim_id, user=user).values_list("benefit_id", flat=True).first()
         if benefit_id is None:
-            raise NotFound("领取记录不存在")
+            raise NotFound(_("领取记录不存在"))
         # Lock order: the offer, then the claim.
         benefit = Benefit.objects.select_for_update().get(pk=benefit_id)
         claim = Claim.objects.select_for_update().get(pk=claim_id)
         claim.benefit = benefit
         if claim.status == ClaimStatus.REDEEMED:
-            raise Conflict("已核销，不能取消", code="already_redeemed")
+            raise Conflict(_("已核销，不能取消"), code="already_redeemed")
         if claim.status in QUEUED:
             claim.status, claim.ended_at = ClaimStatus.CANCELLED, now
             claim.save(update_fields=["status", "ended_at"])
@@ -919,7 +938,7 @@ def claim_cancel(user, *, claim_id: int, now: dt.datetime | None = None) -> Clai
         elif claim.status == ClaimStatus.CONFIRMED:
             _release(claim, status=ClaimStatus.CANCELLED, now=now)
         else:
-            raise Conflict("该记录已结束", code="not_active")
+            raise Conflict(_("该记录已结束"), code="not_active")
     return claim
 
 
@@ -971,15 +990,15 @@ def lottery_draw(actor=None, *, benefit_id: int, now: dt.datetime | None = None)
         # Lock the offer: a draw happens once.
         benefit = Benefit.objects.select_for_update().select_related("owner_union").filter(pk=benefit_id).first()
         if benefit is None or (actor is not None and not in_scope(actor, benefit.owner_union)):
-            raise NotFound("普惠活动不存在")
+            raise NotFound(_("普惠活动不存在"))
         if actor is not None:
             require_staff(actor, roles=CREATOR_ROLES)
         if not benefit.is_lottery:
-            raise Conflict("该活动不是抽签方式", code="not_lottery")
+            raise Conflict(_("该活动不是抽签方式"), code="not_lottery")
         if benefit.drawn_at:
-            raise Conflict("已开奖", code="already_drawn")
+            raise Conflict(_("已开奖"), code="already_drawn")
         if now < benefit.draw_at:
-            raise Conflict("未到开奖时间", code="not_due")
+            raise Conflict(_("未到开奖时间"), code="not_due")
         entrants = dict(Claim.objects.filter(benefit=benefit, status=ClaimStatus.REGISTERED)
                         .values_list("entrant_code", "id"))
         order = lottery.draw_order(benefit.seed, list(entrants))
@@ -1038,7 +1057,7 @@ def draw_notify(*, benefit_id: int) -> int:
 
 # --- redemption -----------------------------------------------------------------------------------------------------
 
-FORGED = "核销码无效：签名不符，可能是伪造或输错"
+FORGED = gettext_noop("核销码无效：签名不符，可能是伪造或输错")  # translated where raised
 
 
 def claim_redeem(actor, *, code: str, place: str = "", now: dt.datetime | None = None) -> Claim:
@@ -1047,27 +1066,29 @@ def claim_redeem(actor, *, code: str, place: str = "", now: dt.datetime | None =
     now = now or timezone.now()
     read = tokens.code_read(code)
     if read is None:
-        raise ValidationFailed.field("code", FORGED, code="forged")
+        raise ValidationFailed.field("code", _(FORGED), code="forged")
     claim_id, nonce = read
     with transaction.atomic(durable=True):
         # Lock the claim: of two simultaneous scans, the second sees the first's result.
         claim = (Claim.objects.select_for_update(of=("self",)).select_related("benefit__owner_union", "worker")
                  .filter(pk=claim_id).first())
         if claim is None or claim.nonce != nonce:
-            raise ValidationFailed.field("code", FORGED, code="forged")
+            raise ValidationFailed.field("code", _(FORGED), code="forged")
         if not in_scope(actor, claim.benefit.owner_union):
-            raise NotFound("该核销码不属于本单位管辖的活动")
+            raise NotFound(_("该核销码不属于本单位管辖的活动"))
         if claim.status == ClaimStatus.REDEEMED:
             when = timezone.localtime(claim.redeemed_at)
-            where = claim.redeemed_place or "未知地点"
-            msg = f"该码已于 {when:%Y-%m-%d %H:%M:%S} 在 {where} 核销，不能重复使用"
+            where = claim.redeemed_place or _("未知地点")
+            msg = _("该码已于 %(when)s 在 %(where)s 核销，不能重复使用") % {"when": f"{when:%Y-%m-%d %H:%M:%S}",
+                                                                         "where": where}
             raise Conflict(msg, code="already_redeemed",
                            fields={"redeemed_at": when.isoformat(), "redeemed_place": where})
         if claim.status != ClaimStatus.CONFIRMED:
-            raise Conflict(f"该领取{claim.get_status_display()}，不能核销", code="not_redeemable")
+            raise Conflict(_("该领取%(status)s，不能核销") % {"status": _(claim.get_status_display())},
+                           code="not_redeemable")
         benefit = claim.benefit
         if benefit.redeem_from and now < benefit.redeem_from:
-            raise Conflict(f"尚未到核销时间（{timezone.localtime(benefit.redeem_from):%m月%d日 %H:%M} 起）",
+            raise Conflict(_("尚未到核销时间（%(when)s 起）") % {"when": _month_day_time(benefit.redeem_from)},
                            code="not_yet")
         claim.status, claim.redeemed_at, claim.redeemed_by = ClaimStatus.REDEEMED, now, actor
         claim.redeemed_place = (place or benefit.redemption_place or scope.name)[:200]

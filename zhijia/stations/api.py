@@ -3,6 +3,7 @@ statistics, coverage gaps, and the open data (public)."""
 
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -79,7 +80,7 @@ def station_create(request, payload: StationIn):
 @router.post("/import", summary="从 Excel 批量导入站点（逐行报告；dry_run 只预览）")
 def station_import(request, data: Form[ImportIn], file: File[UploadedFile]):
     if file.size > MAX_IMPORT_BYTES:
-        raise ValidationFailed.field("file", "文件不能超过10MB")
+        raise ValidationFailed.field("file", _("文件不能超过10MB"))
     return services.station_import(request.user, union_id=data.union_id, content=file.read(), dry_run=data.dry_run)
 
 
@@ -114,7 +115,7 @@ def check_in(request, payload: CheckInIn):
 @router.get("/coverage-gaps", summary="覆盖缺口（按网格排名）")
 def coverage_gaps(request, reach_m: float | None = None, limit: int = 200):
     if not 1 <= limit <= 1000:
-        raise ValidationFailed.field("limit", "limit 应在1到1000之间")
+        raise ValidationFailed.field("limit", _("limit 应在1到%(max)s之间") % {"max": 1000})
     return selectors.coverage_gaps(user=request.user, reach_m=reach_m, limit=limit)
 
 

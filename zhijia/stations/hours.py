@@ -20,13 +20,18 @@ import itertools
 import re
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from zhijia.core import workcalendar
 from zhijia.core.errors import ValidationFailed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WEEKDAY_LABELS = {"mon": "周一", "tue": "周二", "wed": "周三", "thu": "周四", "fri": "周五", "sat": "周六",
-                  "sun": "周日"}
+# Chinese wherever they are joined (describe(), exports); translated only in the messages of validate_hours.
+WEEKDAY_LABELS = {"mon": gettext_noop("周一"), "tue": gettext_noop("周二"), "wed": gettext_noop("周三"),
+                  "thu": gettext_noop("周四"), "fri": gettext_noop("周五"), "sat": gettext_noop("周六"),
+                  "sun": gettext_noop("周日")}
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(\+1)?$")
 FIELD = "opening_hours"
 DAY = 24 * 60
@@ -36,33 +41,34 @@ ALWAYS = {"always": True}
 def _minutes(value, field: str, *, is_end: bool) -> int:
     m = _TIME_RE.match(str(value).strip()) if isinstance(value, str) else None
     if not m:
-        raise ValidationFailed.field(field, "时间应写作 HH:MM（跨夜的结束时间写作 06:00+1）")
+        raise ValidationFailed.field(field, _("时间应写作 HH:MM（跨夜的结束时间写作 06:00+1）"))
     hours, minutes, next_day = int(m.group(1)), int(m.group(2)), bool(m.group(3))
     if minutes > 59 or hours > 24 or (hours == 24 and minutes) or (hours == 24 and not is_end):
-        raise ValidationFailed.field(field, f"时间 {value} 不存在")
+        raise ValidationFailed.field(field, _("时间 %(value)s 不存在") % {"value": value})
     if next_day and not is_end:
-        raise ValidationFailed.field(field, "开始时间不能写+1")
+        raise ValidationFailed.field(field, _("开始时间不能写+1"))
     total = hours * 60 + minutes
     if next_day:
         if total == 0:
-            raise ValidationFailed.field(field, "次日00:00请写作24:00")
+            raise ValidationFailed.field(field, _("次日00:00请写作24:00"))
         total += DAY
     return total
 
 
 def _intervals(raw, field: str) -> list[tuple[int, int]]:
     if not isinstance(raw, list):
-        raise ValidationFailed.field(field, "应为时间段列表，如 [[\"08:00\", \"20:00\"]]")
+        raise ValidationFailed.field(field, _("应为时间段列表，如 [[\"08:00\", \"20:00\"]]"))
     out = []
     for i, item in enumerate(raw):
         f = f"{field}[{i}]"
         if not isinstance(item, list | tuple) or len(item) != 2:
-            raise ValidationFailed.field(f, "每个时间段应为 [开始, 结束]")
+            raise ValidationFailed.field(f, _("每个时间段应为 [开始, 结束]"))
         start = _minutes(item[0], f, is_end=False)
         end = _minutes(item[1], f, is_end=True)
         if end <= start:
             raise ValidationFailed.field(
-                f, f"结束时间 {item[1]} 早于或等于开始时间 {item[0]}；跨夜营业请把结束时间写作 {item[1]}+1")
+                f, _("结束时间 %(end)s 早于或等于开始时间 %(start)s；跨夜营业请把结束时间写作 %(end)s+1")
+                % {"end": item[1], "start": item[0]})
         out.append((start, end))
     _refuse_overlaps([(s, e, f"{_fmt(s)}-{_fmt(e)}") for s, e in out], field, span=None)
     return sorted(out)
@@ -79,8 +85,8 @@ def _refuse_overlaps(spans: list[tuple[int, int, object]], field: str, span: int
     pieces.sort(key=lambda p: (p[0], p[1]))
     for (_s1, e1, l1), (s2, _e2, l2) in itertools.pairwise(pieces):
         if s2 < e1:
-            where = f"{l1} 与 {l2}" if l1 != l2 else f"{l1}"
-            raise ValidationFailed.field(field, f"时间段重叠：{where}", code="overlap")
+            where = _("%(first)s 与 %(second)s") % {"first": l1, "second": l2} if l1 != l2 else f"{l1}"
+            raise ValidationFailed.field(field, _("时间段重叠：%(where)s") % {"where": where}, code="overlap")
 
 
 def _fmt(minutes: int) -> str:
@@ -96,43 +102,44 @@ def _dump(intervals: list[tuple[int, int]]) -> list[list[str]]:
 def validate_hours(raw) -> dict:
     """The opening hours in their normalised form, or a ValidationFailed naming the offending part."""
     if raw is None or raw == {}:
-        raise ValidationFailed.field(FIELD, "请填写开放时间")
+        raise ValidationFailed.field(FIELD, _("请填写开放时间"))
     if not isinstance(raw, dict):
-        raise ValidationFailed.field(FIELD, "开放时间格式不正确")
+        raise ValidationFailed.field(FIELD, _("开放时间格式不正确"))
     unknown = set(raw) - {"always", "weekly", "public_holiday", "exceptions"}
     if unknown:
-        raise ValidationFailed.field(f"{FIELD}.{sorted(unknown)[0]}", "不认识的开放时间项")
+        raise ValidationFailed.field(f"{FIELD}.{sorted(unknown)[0]}", _("不认识的开放时间项"))
     if raw.get("always"):
         if len(raw) > 1 and any(raw.get(k) for k in ("weekly", "exceptions")):
-            raise ValidationFailed.field(FIELD, "24小时开放时不需要再填每周时间")
+            raise ValidationFailed.field(FIELD, _("24小时开放时不需要再填每周时间"))
         return dict(ALWAYS)
     weekly_raw = raw.get("weekly")
     if not isinstance(weekly_raw, dict):
-        raise ValidationFailed.field(f"{FIELD}.weekly", "请填写每周开放时间，或选择24小时开放")
+        raise ValidationFailed.field(f"{FIELD}.weekly", _("请填写每周开放时间，或选择24小时开放"))
     bad_days = set(weekly_raw) - set(WEEKDAYS)
     if bad_days:
-        raise ValidationFailed.field(f"{FIELD}.weekly.{sorted(bad_days)[0]}", "星期应为 mon…sun")
+        raise ValidationFailed.field(f"{FIELD}.weekly.{sorted(bad_days)[0]}", _("星期应为 mon…sun"))
     weekly = {d: _intervals(weekly_raw.get(d, []), f"{FIELD}.weekly.{d}") for d in WEEKDAYS}
     # Across the week, what spills past midnight must not run into the next day's first interval.
-    spans = [(i * DAY + s, i * DAY + e, f"{WEEKDAY_LABELS[d]}{_fmt(s)}-{_fmt(e)}")
+    spans = [(i * DAY + s, i * DAY + e, _("%(day)s%(start)s-%(end)s") % {"day": _(WEEKDAY_LABELS[d]), "start": _fmt(s),
+                                                                        "end": _fmt(e)})
              for i, d in enumerate(WEEKDAYS) for s, e in weekly[d]]
     _refuse_overlaps(spans, f"{FIELD}.weekly", span=7 * DAY)
     if not any(weekly.values()):
-        raise ValidationFailed.field(f"{FIELD}.weekly", "每周至少要有一个开放时间段")
+        raise ValidationFailed.field(f"{FIELD}.weekly", _("每周至少要有一个开放时间段"))
     rule = raw.get("public_holiday", "as_usual")
     if isinstance(rule, list):
         rule = _dump(_intervals(rule, f"{FIELD}.public_holiday"))
     elif rule not in ("as_usual", "closed"):
-        raise ValidationFailed.field(f"{FIELD}.public_holiday", "节假日规则应为 as_usual、closed 或时间段列表")
+        raise ValidationFailed.field(f"{FIELD}.public_holiday", _("节假日规则应为 as_usual、closed 或时间段列表"))
     exceptions_raw = raw.get("exceptions") or {}
     if not isinstance(exceptions_raw, dict):
-        raise ValidationFailed.field(f"{FIELD}.exceptions", "例外日期应为 {日期: 时间段列表}")
+        raise ValidationFailed.field(f"{FIELD}.exceptions", _("例外日期应为 {日期: 时间段列表}"))
     exceptions = {}
     for day, intervals in sorted(exceptions_raw.items()):
         try:
             dt.date.fromisoformat(day)
         except (TypeError, ValueError):
-            raise ValidationFailed.field(f"{FIELD}.exceptions.{day}", "日期应写作 YYYY-MM-DD")
+            raise ValidationFailed.field(f"{FIELD}.exceptions.{day}", _("日期应写作 YYYY-MM-DD"))
         exceptions[day] = _dump(_intervals(intervals, f"{FIELD}.exceptions.{day}"))
     return {"weekly": {d: _dump(v) for d, v in weekly.items()}, "public_holiday": rule, "exceptions": exceptions}
 
@@ -194,7 +201,7 @@ def parse_text(text: str) -> dict:
     Returns the raw form for `validate_hours`."""
     text = (text or "").strip().replace("：", ":").replace("，", ",").replace("－", "-").replace("—", "-")
     if not text:
-        raise ValidationFailed.field(FIELD, "请填写开放时间")
+        raise ValidationFailed.field(FIELD, _("请填写开放时间"))
     if text.replace(" ", "").lower() in ("24小时", "24h", "全天", "全天24小时"):
         return dict(ALWAYS)
     weekly: dict[str, list] = {}
@@ -205,7 +212,8 @@ def parse_text(text: str) -> dict:
             continue
         m = re.match(r"^(\S+?)\s+(.+)$", part)
         if not m:
-            raise ValidationFailed.field(FIELD, f"无法识别“{part}”，应写作“周一至周五 08:00-20:00”")
+            raise ValidationFailed.field(FIELD, _("无法识别“%(part)s”，应写作“周一至周五 08:00-20:00”")
+                                         % {"part": part})
         days_text, times_text = m.group(1), m.group(2).strip()
         intervals = [] if times_text in ("休息", "关闭", "闭馆") else _text_intervals(times_text, part)
         if days_text in ("节假日", "法定节假日"):
@@ -221,7 +229,8 @@ def _text_intervals(text: str, part: str) -> list[list[str]]:
     for piece in re.split(r"[,、]", text):
         m = re.match(r"^\s*(\d{1,2}:\d{2})\s*-\s*(次日)?\s*(\d{1,2}:\d{2})\s*$", piece)
         if not m:
-            raise ValidationFailed.field(FIELD, f"无法识别时间段“{piece}”（{part}）")
+            raise ValidationFailed.field(FIELD, _("无法识别时间段“%(piece)s”（%(part)s）")
+                                         % {"piece": piece, "part": part})
         out.append([m.group(1), m.group(3) + ("+1" if m.group(2) else "")])
     return out
 
@@ -233,10 +242,12 @@ def _text_days(text: str, part: str) -> list[str]:
         if piece == "每天":
             return list(WEEKDAYS)
         if not m:
-            raise ValidationFailed.field(FIELD, f"无法识别星期“{piece}”（{part}）")
+            raise ValidationFailed.field(FIELD, _("无法识别星期“%(piece)s”（%(part)s）")
+                                         % {"piece": piece, "part": part})
         first = WEEKDAYS.index(_CN_DAYS[m.group(1)])
         last = WEEKDAYS.index(_CN_DAYS[m.group(2)]) if m.group(2) else first
         if last < first:
-            raise ValidationFailed.field(FIELD, f"星期范围“{piece}”倒置（{part}）")
+            raise ValidationFailed.field(FIELD, _("星期范围“%(piece)s”倒置（%(part)s）")
+                                         % {"piece": piece, "part": part})
         days += list(WEEKDAYS[first:last + 1])
     return days

@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Count, F, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhijia.core.errors import NotFound, ValidationFailed
 from zhijia.orgs.selectors import require_staff, scoped
@@ -27,7 +28,7 @@ from zhijia.stations.models import (
     StationKind,
     StationStatus,
 )
-from zhijia.stations.services import validate_amenities
+from zhijia.stations.services import _listed, validate_amenities
 
 # Resolutions searched, fine first: (resolution, field, centre-to-centre spacing of cells in metres, most rings).
 # Past the last, a filtered scan of every station ends the search.
@@ -56,7 +57,8 @@ class Hit:
 
 def nearest_filters(*, kind: str | None, amenities: list[str] | None, open_now: bool) -> NearestFilters:
     if kind and kind not in StationKind.values:
-        raise ValidationFailed.field("kind", f"站点类型“{kind}”不存在，可选：{'、'.join(StationKind.values)}")
+        raise ValidationFailed.field("kind", _("站点类型“%(kind)s”不存在，可选：%(options)s")
+                                     % {"kind": kind, "options": _listed(StationKind.values)})
     codes = validate_amenities(amenities or [], field="amenity")
     return NearestFilters(kind=kind or None, amenities=tuple(codes), open_now=bool(open_now))
 
@@ -193,7 +195,8 @@ def station_nearest(*, lat, lng, kind: str | None = None, amenities: list[str] |
     lat, lng = geo.validate_point(lat, lng)
     max_limit = settings.STATIONS_NEAREST_MAX_LIMIT
     if not isinstance(limit, int) or not 1 <= limit <= max_limit:
-        raise ValidationFailed.field("limit", f"limit 应在1到{max_limit}之间", code="limit_too_large")
+        raise ValidationFailed.field("limit", _("limit 应在1到%(max)s之间") % {"max": max_limit},
+                                     code="limit_too_large")
     filters = nearest_filters(kind=kind, amenities=amenities, open_now=open_now)
     hits = nearest_hits(lat, lng, filters=filters, limit=limit, at=at)
     by_id = Station.objects.select_related("union").in_bulk([h.id for h in hits])
@@ -235,7 +238,7 @@ def station_list(*, user, union_id: int | None = None, kind: str | None = None, 
 def station_get(*, user, station_id: int) -> Station:
     station = scoped(Station.objects.select_related("union"), user).filter(pk=station_id).first()
     if station is None:
-        raise NotFound("站点不存在")
+        raise NotFound(_("站点不存在"))
     return station
 
 
@@ -244,7 +247,7 @@ def station_public_get(*, station_id: int) -> Station:
     station = Station.objects.select_related("union").exclude(status=StationStatus.CLOSED).filter(
         pk=station_id).first()
     if station is None:
-        raise NotFound("站点不存在")
+        raise NotFound(_("站点不存在"))
     return with_open_now([station])[0]
 
 
@@ -328,7 +331,7 @@ def coverage_gaps(*, user, reach_m: float | None = None, days: int = 90, limit: 
     require_staff(user)
     reach = float(reach_m if reach_m is not None else settings.STATIONS_WALKING_REACH_M)
     if not 50 <= reach <= 20000:
-        raise ValidationFailed.field("reach_m", "步行可达距离应在50到20000米之间")
+        raise ValidationFailed.field("reach_m", _("步行可达距离应在50到20000米之间"))
     res = settings.STATIONS_COVERAGE_RES
     members = scoped(Membership.objects.filter(status=MembershipStatus.ADMITTED,
                                                worker__occupation__in=GIG_OCCUPATIONS), user)

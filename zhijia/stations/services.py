@@ -11,6 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from zhijia.accounts.models import Role
 from zhijia.audit.services import audit_record
@@ -41,9 +43,15 @@ _FIELDS = ("code", "name", "kind", "grade", "host_type", "address", "lat", "lng"
            "photos", "contact_name", "contact_phone", "status")
 
 
+def _listed(items) -> str:
+    """Items joined for a message: "、" in Chinese, ", " in English."""
+    return pgettext("list separator", "、").join(str(i) for i in items)
+
+
 def _choice(value, choices, field: str, label: str) -> str:
     if value not in choices.values:
-        raise ValidationFailed.field(field, f"{label}“{value}”不在可选范围内：{'、'.join(choices.values)}")
+        raise ValidationFailed.field(field, _("%(label)s“%(value)s”不在可选范围内：%(options)s")
+                                     % {"label": label, "value": value, "options": _listed(choices.values)})
     return value
 
 
@@ -51,11 +59,12 @@ def validate_amenities(codes, *, field: str = "amenities") -> list[str]:
     if codes is None:
         return []
     if not isinstance(codes, list | tuple):
-        raise ValidationFailed.field(field, "配备物品应为代码列表")
+        raise ValidationFailed.field(field, _("配备物品应为代码列表"))
     out = []
     for code in codes:
         if code not in Amenity.values:
-            raise ValidationFailed.field(field, f"未知的配备物品代码“{code}”，可选：{'、'.join(Amenity.values)}",
+            raise ValidationFailed.field(field, _("未知的配备物品代码“%(code)s”，可选：%(options)s")
+                                         % {"code": code, "options": _listed(Amenity.values)},
                                          code="unknown_amenity")
         if code not in out:
             out.append(code)
@@ -66,10 +75,11 @@ def _photos(photos) -> list[str]:
     if photos is None:
         return []
     if not isinstance(photos, list) or not all(isinstance(p, str) for p in photos):
-        raise ValidationFailed.field("photos", "照片应为地址列表")
+        raise ValidationFailed.field("photos", _("照片应为地址列表"))
     for p in photos:
         if not (p.startswith("https://") or p.startswith(settings.MEDIA_URL)) or len(p) > 500:
-            raise ValidationFailed.field("photos", f"照片地址“{p[:60]}”应以 https:// 或 {settings.MEDIA_URL} 开头")
+            raise ValidationFailed.field("photos", _("照片地址“%(url)s”应以 https:// 或 %(media)s 开头")
+                                         % {"url": p[:60], "media": settings.MEDIA_URL})
     return photos
 
 
@@ -79,26 +89,27 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     if "name" in data:
         out["name"] = (data["name"] or "").strip()
         if not out["name"]:
-            raise ValidationFailed.field("name", "请填写站点名称")
+            raise ValidationFailed.field("name", _("请填写站点名称"))
     if "code" in data:
         out["code"] = (data["code"] or "").strip() or None
     if "kind" in data:
-        out["kind"] = _choice(data["kind"], StationKind, "kind", "站点类型")
+        out["kind"] = _choice(data["kind"], StationKind, "kind", _("站点类型"))
     if "grade" in data:
-        out["grade"] = _choice(data["grade"] or "", StationGrade, "grade", "等级")
+        out["grade"] = _choice(data["grade"] or "", StationGrade, "grade", _("等级"))
     if "host_type" in data:
-        out["host_type"] = _choice(data["host_type"], HostType, "host_type", "承载场所")
+        out["host_type"] = _choice(data["host_type"], HostType, "host_type", _("承载场所"))
     if "status" in data:
-        out["status"] = _choice(data["status"], StationStatus, "status", "状态")
+        out["status"] = _choice(data["status"], StationStatus, "status", _("状态"))
     if "address" in data:
         out["address"] = (data["address"] or "").strip()
         if not out["address"]:
-            raise ValidationFailed.field("address", "请填写地址")
+            raise ValidationFailed.field("address", _("请填写地址"))
     if "lat" in data or "lng" in data:
         lat, lng = geo.validate_point(data.get("lat"), data.get("lng"))
         district = geo.district_code_at(lat, lng)
         if not district:
-            raise ValidationFailed.field("lat", f"坐标（{lat}, {lng}）不在中国境内的陆地上", code="outside_china")
+            raise ValidationFailed.field("lat", _("坐标（%(lat)s, %(lng)s）不在中国境内的陆地上")
+                                         % {"lat": lat, "lng": lng}, code="outside_china")
         out.update(lat=lat, lng=lng, region_code=district)
         cells = geo.cells_of(lat, lng)
         out.update(cell_fine=cells[geo.FINE_RES], cell_coarse=cells[geo.COARSE_RES])
@@ -113,14 +124,14 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
         if key in data:
             out[key] = (data[key] or "").strip()
     if out.get("contact_phone") and not _PHONE_RE.match(out["contact_phone"]):
-        raise ValidationFailed.field("contact_phone", "联系电话格式不正确")
+        raise ValidationFailed.field("contact_phone", _("联系电话格式不正确"))
     return out
 
 
 def _union_in_scope(actor, union_id: int) -> Union:
     union = scoped(Union.objects.all(), actor, via="").filter(pk=union_id).first()
     if union is None:
-        raise ValidationFailed.field("union_id", "所属工会不存在或不在管辖范围内")
+        raise ValidationFailed.field("union_id", _("所属工会不存在或不在管辖范围内"))
     return union
 
 
@@ -128,7 +139,7 @@ def _station_for_update(actor, station_id: int) -> Station:
     # Row lock: two editors of the same station apply their changes one after the other.
     station = scoped(Station.objects.select_for_update(), actor).filter(pk=station_id).first()
     if station is None:
-        raise NotFound("站点不存在")
+        raise NotFound(_("站点不存在"))
     return station
 
 
@@ -138,8 +149,8 @@ def _save(station: Station, code_changed: bool) -> None:
             station.save()
     except IntegrityError:
         if code_changed:
-            raise Conflict(f"站点编号“{station.code}”已被使用", code="duplicate_code",
-                           fields={"code": "站点编号已被使用"})
+            raise Conflict(_("站点编号“%(code)s”已被使用") % {"code": station.code}, code="duplicate_code",
+                           fields={"code": _("站点编号已被使用")})
         raise
 
 
@@ -165,7 +176,7 @@ def station_update(actor, *, station_id: int, union_id: int | None = None, **cha
     require_staff(actor, roles=EDITOR_ROLES)
     unknown = set(changes) - set(_FIELDS)
     if unknown:
-        raise ValidationFailed.field(sorted(unknown)[0], "不能修改此项")
+        raise ValidationFailed.field(sorted(unknown)[0], _("不能修改此项"))
     station = _station_for_update(actor, station_id)
     if ("lat" in changes) != ("lng" in changes):
         changes.setdefault("lat", station.lat)
@@ -216,7 +227,7 @@ def _read_rows(content: bytes) -> list[list]:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
         return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception:  # noqa: BLE001 - any unreadable upload is the same answer to the user
-        raise ValidationFailed.field("file", "无法读取文件，请上传 .xlsx 格式的表格")
+        raise ValidationFailed.field("file", _("无法读取文件，请上传 .xlsx 格式的表格"))
 
 
 def _row_fields(raw: dict[str, Any]) -> dict[str, Any]:
@@ -254,11 +265,11 @@ def station_import(actor, *, union_id: int, content: bytes, dry_run: bool = Fals
     union = _union_in_scope(actor, union_id)
     rows = _read_rows(content)
     if not rows:
-        raise ValidationFailed.field("file", "表格是空的")
+        raise ValidationFailed.field("file", _("表格是空的"))
     headers = [str(h).strip() for h in rows[0]]
     missing = [c for c in REQUIRED_COLUMNS if c not in headers]
     if missing:
-        raise ValidationFailed.field("file", f"缺少列：{'、'.join(missing)}")
+        raise ValidationFailed.field("file", _("缺少列：%(columns)s") % {"columns": _listed(missing)})
     report: list[dict] = []
     seen: dict[str, int] = {}
     for number, values in enumerate(rows[1:], start=2):
@@ -270,9 +281,9 @@ def station_import(actor, *, union_id: int, content: bytes, dry_run: bool = Fals
         try:
             data = _row_fields(raw)
             if not data.get("code"):
-                raise ValidationFailed.field("code", "请填写站点编号")
+                raise ValidationFailed.field("code", _("请填写站点编号"))
             if data["code"] in seen:
-                raise ValidationFailed.field("code", f"与第{seen[data['code']]}行站点编号重复")
+                raise ValidationFailed.field("code", _("与第%(row)s行站点编号重复") % {"row": seen[data["code"]]})
             seen[data["code"]] = number
             entry["action"] = _import_one(actor, union, data, dry_run=dry_run)
             entry["ok"] = True
@@ -290,7 +301,7 @@ def station_import(actor, *, union_id: int, content: bytes, dry_run: bool = Fals
 def _import_one(actor, union: Union, data: dict, *, dry_run: bool) -> str:
     existing = Station.objects.filter(code=data["code"]).select_related("union").first()
     if existing is not None and not in_scope(actor, existing.union):
-        raise Conflict("站点编号已被管辖范围外的站点使用", fields={"code": "站点编号已被其他单位使用"})
+        raise Conflict(_("站点编号已被管辖范围外的站点使用"), fields={"code": _("站点编号已被其他单位使用")})
     if dry_run:
         _clean(data)
         return "update" if existing else "create"
@@ -315,21 +326,23 @@ def inspection_record(actor, *, station_id: int, inspected_on: dt.date, items: d
     station = _station_for_update(actor, station_id)
     today = timezone.localdate()
     if inspected_on > today:
-        raise ValidationFailed.field("inspected_on", "检查日期不能晚于今天")
+        raise ValidationFailed.field("inspected_on", _("检查日期不能晚于今天"))
     if not isinstance(items, dict):
-        raise ValidationFailed.field("items", "检查项格式不正确")
+        raise ValidationFailed.field("items", _("检查项格式不正确"))
     clean_items = {}
     for key in SevenHave.values:
         item = items.get(key)
         if not isinstance(item, dict) or "score" not in item:
-            raise ValidationFailed.field(f"items.{key}", f"请为“{SevenHave(key).label}”打分（0-10）")
+            raise ValidationFailed.field(f"items.{key}", _("请为“%(item)s”打分（0-10）")
+                                         % {"item": _(SevenHave(key).label)})
         score = item["score"]
         if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
-            raise ValidationFailed.field(f"items.{key}", f"“{SevenHave(key).label}”的分数应为0到10的整数")
+            raise ValidationFailed.field(f"items.{key}", _("“%(item)s”的分数应为0到10的整数")
+                                         % {"item": _(SevenHave(key).label)})
         clean_items[key] = {"score": score, "note": str(item.get("note") or "")[:500]}
     extra = set(items) - set(SevenHave.values)
     if extra:
-        raise ValidationFailed.field(f"items.{sorted(extra)[0]}", "不是七有检查项")
+        raise ValidationFailed.field(f"items.{sorted(extra)[0]}", _("不是七有检查项"))
     pass_score = settings.STATIONS_INSPECTION_PASS_SCORE
     failed = [k for k, v in clean_items.items() if v["score"] < pass_score]
     inspection = Inspection.objects.create(
@@ -356,11 +369,11 @@ def follow_up_resolve(actor, *, follow_up_id: int, resolution: str) -> FollowUp:
     follow_up = scoped(FollowUp.objects.select_for_update(), actor, via="station__union").filter(
         pk=follow_up_id).first()
     if follow_up is None:
-        raise NotFound("整改记录不存在")
+        raise NotFound(_("整改记录不存在"))
     if follow_up.status != FollowUpStatus.OPEN:
-        raise Conflict("该整改已完成", code="already_resolved")
+        raise Conflict(_("该整改已完成"), code="already_resolved")
     if not resolution.strip():
-        raise ValidationFailed.field("resolution", "请填写整改情况")
+        raise ValidationFailed.field("resolution", _("请填写整改情况"))
     follow_up.status = FollowUpStatus.RESOLVED
     follow_up.resolution = resolution.strip()
     follow_up.resolved_by = actor
@@ -384,13 +397,13 @@ def check_in_record(actor, *, token: str, at: dt.datetime | None = None) -> tupl
     winner's row, so both callers see the same single visit. Returns (check-in, created).
     """
     if not getattr(actor, "is_authenticated", False):
-        raise ValidationFailed.field("token", "请先登录再签到")
+        raise ValidationFailed.field("token", _("请先登录再签到"))
     station_id, version = checkin_tokens.token_read(token)
     station = Station.objects.filter(pk=station_id).first()
     if station is None or station.qr_version != version:
-        raise ValidationFailed.field("token", "该签到码已失效，请扫描站点最新张贴的签到码", code="stale_token")
+        raise ValidationFailed.field("token", _("该签到码已失效，请扫描站点最新张贴的签到码"), code="stale_token")
     if station.status != StationStatus.OPEN:
-        raise ValidationFailed.field("token", "该站点暂停服务，无法签到", code="station_not_open")
+        raise ValidationFailed.field("token", _("该站点暂停服务，无法签到"), code="station_not_open")
     at = at or timezone.now()
     local = at.astimezone(hours.SHANGHAI)
     slot = int(at.timestamp()) // SLOT_SECONDS
