@@ -30,7 +30,9 @@ def test_agent_takes_a_call_and_the_worker_rates_the_answer(browser_page, desk, 
     staff_login(page, "agent1")
     page.wait_for_selector("#intake-form")
     started = time.monotonic()
-    # The cursor starts in the lookup: type the caller's number
+    # The cursor starts in the lookup (autofocus: waited for, since a busy machine applies it a moment after the form
+    # shows; typing before it lands would type into nothing): type the caller's number
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'lookup'")
     page.keyboard.type(desk.worker.phone)
     page.wait_for_selector("#worker-card")
     assert earlier.number in page.inner_text("#recent")
