@@ -124,3 +124,14 @@ def test_a_page_refusal_is_english(staff, city, campaign):
     assert "Amount cannot be negative" in page and "金额不能为负数" not in page
     page = signed_in(staff.city).post(url, payload).content.decode()
     assert "金额不能为负数" in page and "Amount cannot be negative" not in page
+
+
+def test_words_shared_with_other_subsystems_read_right_here(city, make_worker_user):
+    """提交申请 is an event in members ("Application submitted") and a button here; 签到 is a volunteer's sign-in and
+    a station's check-in: the message context keeps each its own English whichever catalogue loads first."""
+    user = make_worker_user(72, union=city.community)
+    page = signed_in(user, "en").get("/w/care/hardship/apply/").content.decode()
+    assert "Submit application" in page and "Application submitted" not in page
+    checkin = signed_in(user, "en").get("/w/stations/checkin/").content.decode()
+    assert "<title>Check in" in checkin
+    assert "提交申请" in signed_in(user).get("/w/care/hardship/apply/").content.decode()
