@@ -35,6 +35,8 @@ NAV = {
 }
 EN.update(NAV)
 
+EN["、"] = ", "  # core.i18n.listed: the list separator of messages
+
 # The pages of the union tree, the audit log, sign-in, errors and paging (zhijia/templates/, zhijia/orgs|core/*.py),
 # and the choice labels of orgs, audit and accounts (marked with gettext_noop, translated where they are shown).
 EN.update({

@@ -10,17 +10,12 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, S
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from zhijia.benefits import gate
 from zhijia.benefits.models import HOLDING, Benefit, Claim, ClaimRefusal, ClaimStatus
 from zhijia.core.errors import NotFound
+from zhijia.core.i18n import listed
 from zhijia.orgs.selectors import scoped
-
-
-def _listed(items) -> str:
-    """Items joined for a message: "、" in Chinese, ", " in English."""
-    return pgettext("list separator", "、").join(str(i) for i in items)
 
 
 def eligibility_problem(benefit: Benefit, membership) -> str | None:
@@ -33,14 +28,14 @@ def eligibility_problem(benefit: Benefit, membership) -> str | None:
     if benefit.eligible_occupations and membership.worker.occupation not in benefit.eligible_occupations:
         from zhijia.orgs.models import Occupation
 
-        names = _listed(_(Occupation(o).label) for o in benefit.eligible_occupations if o in Occupation.values)
+        names = listed(_(Occupation(o).label) for o in benefit.eligible_occupations if o in Occupation.values)
         return _("仅限%(names)s领取") % {"names": names}
     if benefit.eligible_honours:
         from zhijia.honors.models import HonourKind
         from zhijia.honors.selectors import worker_has_honour
 
         if not worker_has_honour(membership.worker, kinds=benefit.eligible_honours):
-            names = _listed(_(HonourKind(k).label) for k in benefit.eligible_honours if k in HonourKind.values)
+            names = listed(_(HonourKind(k).label) for k in benefit.eligible_honours if k in HonourKind.values)
             return _("仅限%(names)s领取") % {"names": names}
     return None
 

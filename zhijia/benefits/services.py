@@ -51,6 +51,7 @@ from zhijia.benefits.models import (
 from zhijia.benefits.selectors import EDIT_CUTOFF, benefit_for_claim, eligibility_problem
 from zhijia.core import hotsql
 from zhijia.core.errors import Busy, Conflict, DomainError, NotFound, PermissionDenied, Throttled, ValidationFailed
+from zhijia.core.i18n import listed
 from zhijia.honors.models import HonourKind
 from zhijia.members.models import Membership
 from zhijia.members.selectors import member_in_good_standing
@@ -59,10 +60,6 @@ from zhijia.orgs.selectors import in_scope, require_staff
 
 log = logging.getLogger("zhijia.benefits")
 
-
-def _listed(items) -> str:
-    """Items joined for a message: "、" in Chinese, ", " in English."""
-    return pgettext("list separator", "、").join(str(i) for i in items)
 
 CREATOR_ROLES = ("municipal_admin", "district_staff", "grassroots_staff")
 MAX_UNITS = 1_000_000
@@ -136,11 +133,11 @@ def _terms_checked(actor, *, owner: Union, title: str, kind: str, units: int, pe
     occupations = list(dict.fromkeys(eligible_occupations or []))
     bad = [o for o in occupations if o not in Occupation.values]
     if bad:
-        raise ValidationFailed.field("eligible_occupations", _("未知职业：%(codes)s") % {"codes": _listed(bad)})
+        raise ValidationFailed.field("eligible_occupations", _("未知职业：%(codes)s") % {"codes": listed(bad)})
     honours = list(dict.fromkeys(eligible_honours or []))
     bad = [h for h in honours if h not in HonourKind.values]
     if bad:
-        raise ValidationFailed.field("eligible_honours", _("未知荣誉类别：%(codes)s") % {"codes": _listed(bad)})
+        raise ValidationFailed.field("eligible_honours", _("未知荣誉类别：%(codes)s") % {"codes": listed(bad)})
     eligible = None
     if eligible_union_id:
         eligible = _union_in_scope(actor, eligible_union_id, "eligible_union_id")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhijia.core.errors import NotFound, ValidationFailed
+from zhijia.core.i18n import listed
 from zhijia.orgs.selectors import require_staff, scoped
 from zhijia.stations import geo, hours
 from zhijia.stations.models import (
@@ -28,7 +29,7 @@ from zhijia.stations.models import (
     StationKind,
     StationStatus,
 )
-from zhijia.stations.services import _listed, validate_amenities
+from zhijia.stations.services import validate_amenities
 
 # Resolutions searched, fine first: (resolution, field, centre-to-centre spacing of cells in metres, most rings).
 # Past the last, a filtered scan of every station ends the search.
@@ -58,7 +59,7 @@ class Hit:
 def nearest_filters(*, kind: str | None, amenities: list[str] | None, open_now: bool) -> NearestFilters:
     if kind and kind not in StationKind.values:
         raise ValidationFailed.field("kind", _("站点类型“%(kind)s”不存在，可选：%(options)s")
-                                     % {"kind": kind, "options": _listed(StationKind.values)})
+                                     % {"kind": kind, "options": listed(StationKind.values)})
     codes = validate_amenities(amenities or [], field="amenity")
     return NearestFilters(kind=kind or None, amenities=tuple(codes), open_now=bool(open_now))
 

@@ -12,12 +12,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from zhijia.accounts.models import Role
 from zhijia.audit.services import audit_record
 from zhijia.core import workcalendar
 from zhijia.core.errors import Conflict, NotFound, ValidationFailed
+from zhijia.core.i18n import listed
 from zhijia.orgs.models import Union
 from zhijia.orgs.selectors import in_scope, require_staff, scoped
 from zhijia.stations import checkin_tokens, geo, hours
@@ -43,15 +43,11 @@ _FIELDS = ("code", "name", "kind", "grade", "host_type", "address", "lat", "lng"
            "photos", "contact_name", "contact_phone", "status")
 
 
-def _listed(items) -> str:
-    """Items joined for a message: "、" in Chinese, ", " in English."""
-    return pgettext("list separator", "、").join(str(i) for i in items)
-
 
 def _choice(value, choices, field: str, label: str) -> str:
     if value not in choices.values:
         raise ValidationFailed.field(field, _("%(label)s“%(value)s”不在可选范围内：%(options)s")
-                                     % {"label": label, "value": value, "options": _listed(choices.values)})
+                                     % {"label": label, "value": value, "options": listed(choices.values)})
     return value
 
 
@@ -64,7 +60,7 @@ def validate_amenities(codes, *, field: str = "amenities") -> list[str]:
     for code in codes:
         if code not in Amenity.values:
             raise ValidationFailed.field(field, _("未知的配备物品代码“%(code)s”，可选：%(options)s")
-                                         % {"code": code, "options": _listed(Amenity.values)},
+                                         % {"code": code, "options": listed(Amenity.values)},
                                          code="unknown_amenity")
         if code not in out:
             out.append(code)
@@ -269,7 +265,7 @@ def station_import(actor, *, union_id: int, content: bytes, dry_run: bool = Fals
     headers = [str(h).strip() for h in rows[0]]
     missing = [c for c in REQUIRED_COLUMNS if c not in headers]
     if missing:
-        raise ValidationFailed.field("file", _("缺少列：%(columns)s") % {"columns": _listed(missing)})
+        raise ValidationFailed.field("file", _("缺少列：%(columns)s") % {"columns": listed(missing)})
     report: list[dict] = []
     seen: dict[str, int] = {}
     for number, values in enumerate(rows[1:], start=2):

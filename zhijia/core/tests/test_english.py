@@ -69,3 +69,13 @@ def test_default_messages_and_core_checks_follow_the_active_language():
     assert lazy.as_dict() == {"code": "invalid", "message": "This field is required",
                               "fields": {"name": "This field is required"}}
     assert isinstance(lazy.message, str)
+
+
+def test_a_list_in_a_message_takes_the_languages_separator():
+    from django.utils import translation
+
+    from zhijia.core.i18n import listed
+
+    assert listed(["快递员", "网约车司机"]) == "快递员、网约车司机"
+    with translation.override("en"):
+        assert listed(["courier", 3]) == "courier, 3"
