@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -615,6 +615,28 @@ SELECT (SELECT COUNT(*) FROM src), (SELECT COUNT(*) FROM upserted WHERE created)
 """  # noqa: S608 - put together from the constants above
 
 
+# PostgreSQL, the range of a batch whose validation found none of its workers in the database (a first load, the
+# common case at city scale): plain inserts, without the upsert's speculative insertion and without looking for
+# memberships a new worker cannot have. It runs in a savepoint; a worker created meanwhile breaks the unique
+# keyed-hash index, the savepoint is rolled back and _RANGE_COMMIT_PG does the range.
+_RANGE_NEW_PG = f"""
+WITH created AS (
+    INSERT INTO members_worker (name, id_number, id_number_hash, phone, phone_hash, gender, birth_date, occupation,
+                                employer_name, employer_credit_code, work_region_code, home_region_code,
+                                created_at, updated_at)
+    SELECT r.name, r.id_number, r.id_number_hash, r.phone, r.phone_hash, r.gender, r.birth_date, r.occupation,
+           r.employer_name, %s, r.work_region_code, '', %s, %s
+    FROM members_rosterrow r WHERE {_RANGE}
+    RETURNING id),
+added AS (
+    INSERT INTO members_membership (id, worker_id, union_id, status, joined_on, member_number, end_reason,
+                                    created_at, updated_at)
+    SELECT m.id, m.worker_id, %s, 'admitted', %s, %s || lpad(m.id::text, 10, '0'), '', %s, %s
+    FROM (SELECT nextval(%s::regclass) AS id, c.id AS worker_id FROM created c) m
+    RETURNING 1)
+SELECT (SELECT COUNT(*) FROM created), (SELECT COUNT(*) FROM added)
+"""  # noqa: S608 - put together from the constants above
+
 class _Commit:
     """The constants of one commit run, and the commit of one range of staged rows in one transaction: workers
     upserted, missing memberships added with their numbers, the range's staged rows removed and the batch's counters
@@ -626,6 +648,8 @@ class _Commit:
         self.prefix = item.union.region_code[:6]
         self.credit = item.union.credit_code or ""
         self.sequence = None
+        # Validation found none of the batch's workers in the database: try each range with plain inserts first.
+        self.fresh = item.existing_rows == 0
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_get_serial_sequence('members_membership', 'id')")
@@ -636,7 +660,13 @@ class _Commit:
         item, now = self.item, self.now
         span = [item.pk, lo, hi]
         with connection.cursor() as cursor:
-            if self.sequence:
+            fresh = self._fresh_range(cursor, span) if self.sequence and self.fresh else None
+            if fresh is not None:
+                rows, added = fresh
+                created_workers = rows
+                if not rows:
+                    return
+            elif self.sequence:
                 cursor.execute(_RANGE_COMMIT_PG, [*span, self.credit, now, now, item.union_id, now.date(),
                                                   self.prefix, now, now, self.sequence])
                 rows, created_workers, found, added = cursor.fetchone()
@@ -675,6 +705,19 @@ class _Commit:
                 """UPDATE members_rosterimport SET processed_rows = processed_rows + %s,
                        created_workers = created_workers + %s, created_memberships = created_memberships + %s
                    WHERE id = %s""", [rows, created_workers, added, item.pk])
+
+    def _fresh_range(self, cursor, span: list) -> tuple[int, int] | None:
+        """The range by plain inserts, in a savepoint: (rows, memberships added), or None when a worker of the range
+        has been created since validation (the savepoint is rolled back; the caller upserts the range)."""
+        now = self.now
+        try:
+            with transaction.atomic():
+                cursor.execute(_RANGE_NEW_PG, [self.credit, now, now, *span, self.item.union_id, now.date(),
+                                               self.prefix, now, now, self.sequence])
+                return cursor.fetchone()
+        except IntegrityError:
+            self.fresh = False  # the other ranges upsert too: the batch is no longer known to be new
+            return None
 
 
 def _run_ranges(commit: _Commit, bounds: list[tuple[int, int]], workers: int) -> None:

@@ -153,3 +153,45 @@ def test_sibling_district_cannot_import_into_or_commit_our_batch(city, staff, ma
 def test_template_has_the_columns():
     ws = load_workbook(io.BytesIO(imports.template_xlsx())).active
     assert [c.value for c in ws[1]] == [h for _, h, _ in imports.COLUMNS]
+
+
+def test_a_first_load_inserts_plainly_and_a_worker_who_joined_meanwhile_is_not_doubled(
+        city, staff, make_staff, django_capture_on_commit_callbacks):
+    """Validation found none of the workers: the commit inserts without the upsert. When one of them applied online
+    between the report and the commit, the plain insert hits the keyed-hash index, its savepoint is rolled back and
+    the range is upserted: the applicant keeps their one worker row and their application's membership."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    item = _upload(staff, city.chengguan, _csv([_row(i) for i in range(60, 65)]),
+                   capture=django_capture_on_commit_callbacks)
+    assert item.existing_rows == 0 and item.good_rows == 5
+    agent = make_staff("agent", city.root, role="hotline_agent")
+    meanwhile = apply(agent, 62, region="110108010000", occupation="other")  # applied in 海淀 after the report
+    with CaptureQueriesContext(connection) as queries:
+        item = _commit(staff, item, django_capture_on_commit_callbacks)
+    assert item.status == "done" and (item.created_workers, item.created_memberships) == (4, 4)
+    assert Worker.objects.count() == 5
+    assert Worker.objects.get(pk=meanwhile.worker_id).memberships.get().union == city.zhongguancun
+    assert Membership.objects.filter(union=city.chengguan, status="admitted").count() == 4
+    if connection.vendor == "postgresql":
+        statements = [q["sql"] for q in queries.captured_queries if "INSERT INTO members_worker" in q["sql"]]
+        assert len(statements) == 2  # the plain insert, refused, then the upsert
+        assert "ON CONFLICT" not in statements[0] and "ON CONFLICT" in statements[1]
+
+
+def test_a_first_load_takes_the_plain_insert(city, staff, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    item = _upload(staff, city.chengguan, _csv([_row(i) for i in range(70, 74)]),
+                   capture=django_capture_on_commit_callbacks)
+    with CaptureQueriesContext(connection) as queries:
+        item = _commit(staff, item, django_capture_on_commit_callbacks)
+    assert (item.created_workers, item.created_memberships, item.processed_rows) == (4, 4, 4)
+    members = Membership.objects.filter(union=city.chengguan, status="admitted").select_related("worker")
+    assert sorted(m.worker.name for m in members) == sorted(person(i)["name"] for i in range(70, 74))
+    assert all(m.member_number == f"110111{m.pk:010d}" for m in members)
+    if connection.vendor == "postgresql":
+        statements = [q["sql"] for q in queries.captured_queries if "INSERT INTO members_worker" in q["sql"]]
+        assert len(statements) == 1 and "ON CONFLICT" not in statements[0]
