@@ -206,7 +206,7 @@ def _worker_resolve(*, worker_id: int | None, phone: str | None, id_number: str 
         with transaction.atomic():
             return Worker.objects.create(
                 name=name, id_number=facts.id_number, id_number_hash=keyed_hash(facts.id_number), phone=phone_n,
-                phone_hash=keyed_hash(phone_n) if phone_n else "", gender=facts.gender, birth_date=facts.birth_date)
+                phone_hash=keyed_hash(phone_n) if phone_n else b"", gender=facts.gender, birth_date=facts.birth_date)
     except IntegrityError:  # created by a concurrent intake a moment ago
         return worker_find_by_id_number(facts.id_number)
 

@@ -207,6 +207,8 @@ def _copy_field(value) -> str:
         return "t" if value else "f"
     if isinstance(value, str):
         return value.translate(_COPY_ESCAPES)
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()  # bytea's hex input, its backslash escaped for COPY
     return str(value)  # ints and dates (ISO format)
 
 
@@ -265,7 +267,8 @@ class _RowChecker:
 
     def fast(self, cells: list[str]) -> tuple | None:
         """(name, sealed ID, ID hash, sealed phone, phone hash, gender, birth date (ISO), occupation, employer,
-        region) of a plainly good row, every value safe to write into COPY text as it is; None for anything else."""
+        region) of a plainly good row, every text safe to write into COPY text as it is (the hashes are bytes);
+        None for anything else."""
         if not self.fast_ok or len(cells) < self.width:
             return None
         i_name, i_id, i_phone, i_occ, i_emp, i_region = self.index
@@ -419,14 +422,18 @@ def _roster_import_validate(import_id: int) -> RosterImport:
             total += 1
             good = fast(cells)
             if good is not None:
-                buffer.append(f"{good_prefix}{row_no}\tt\t\t\t" + "\t".join(good) + "\n" if postgres
-                              else (item.pk, row_no, True, "", "", *good))
+                if postgres:
+                    name, sid, hid, sphone, hphone, *rest = good
+                    buffer.append(f"{good_prefix}{row_no}\tt\t\t\t{name}\t{sid}\t\\\\x{hid.hex()}\t{sphone}"
+                                  f"\t\\\\x{hphone.hex()}\t" + "\t".join(rest) + "\n")
+                else:
+                    buffer.append((item.pk, row_no, True, "", "", *good))
             else:
                 good, errors = check(cells)
                 if good is None:
                     bad += 1
                     raw = seal_raw(json.dumps(cells[:20], ensure_ascii=False))
-                    record = (item.pk, row_no, False, "；".join(errors), raw, "", "", "", "", "", "", None, "", "", "")
+                    record = (item.pk, row_no, False, "；".join(errors), raw, "", "", b"", "", b"", "", None, "", "", "")
                 else:
                     record = (item.pk, row_no, True, "", "", *good)
                 buffer.append(_copy_line(record) if postgres else record)
@@ -479,7 +486,7 @@ def _mark_duplicates(item: RosterImport) -> None:
             f"""UPDATE members_rosterrow SET ok = %s,
                    errors = '身份证号：与文件中第' || CAST(d.first_row AS TEXT) || '行重复'
                FROM (SELECT id AS dup_id, row_no AS dup_row,
-                            MIN(row_no) OVER (PARTITION BY id_number_hash{' COLLATE "C"' if postgres else ''})
+                            MIN(row_no) OVER (PARTITION BY id_number_hash)
                                 AS first_row
                      FROM members_rosterrow WHERE roster_import_id = %s AND ok) d
                WHERE members_rosterrow.roster_import_id = %s AND members_rosterrow.id = d.dup_id

@@ -24,9 +24,9 @@ class Worker(models.Model):
                                 related_name="worker")
     name = models.CharField("姓名", max_length=60)
     id_number = EncryptedTextField("身份证号")
-    id_number_hash = models.CharField(max_length=64, unique=True)
+    id_number_hash = models.BinaryField(max_length=16, unique=True)  # core.crypto.keyed_hash
     phone = EncryptedTextField("手机号", blank=True)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_hash = models.BinaryField(max_length=16, blank=True, default=b"", db_index=True)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
     birth_date = models.DateField("出生日期")
     occupation = models.CharField("职业", max_length=24, choices=Occupation.choices, default=Occupation.OTHER)
@@ -327,9 +327,9 @@ class RosterRow(models.Model):
     raw = models.TextField(blank=True)  # sealed JSON of the original cells, bad rows only
     name = models.CharField(max_length=60, blank=True)
     id_number = models.TextField(blank=True)  # sealed
-    id_number_hash = models.CharField(max_length=64, blank=True)
+    id_number_hash = models.BinaryField(max_length=16, blank=True, default=b"")
     phone = models.TextField(blank=True)  # sealed
-    phone_hash = models.CharField(max_length=64, blank=True)
+    phone_hash = models.BinaryField(max_length=16, blank=True, default=b"")
     gender = models.CharField(max_length=1, blank=True)
     birth_date = models.DateField(null=True, blank=True)
     occupation = models.CharField(max_length=24, blank=True)
