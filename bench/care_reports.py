@@ -126,7 +126,8 @@ def build(n_visits: int):
             INSERT INTO members_worker (name, id_number, id_number_hash, phone, phone_hash, gender, birth_date,
                 occupation, employer_name, employer_credit_code, work_region_code, home_region_code, created_at,
                 updated_at)
-            SELECT '压测职工' || g, 'x', 'carebench-' || g, '', '', 'M', DATE '1990-01-01', 'courier', '', '',
+            SELECT '压测职工' || g, 'x', convert_to(rpad('carebench-' || g, 16, '.'), 'UTF8'), '', '', 'M',
+                   DATE '1990-01-01', 'courier', '', '',
                    '990000', '990000', now(), now()
             FROM generate_series(1, %s) g""", [WORKERS])
         cur.execute("SELECT min(id), max(id) FROM members_worker WHERE id_number_hash LIKE 'carebench-%%'")

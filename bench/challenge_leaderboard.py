@@ -85,8 +85,8 @@ def build(participants: int, entries: int) -> int:
             """INSERT INTO members_worker (name, id_number, id_number_hash, phone, phone_hash, gender, birth_date,
                    occupation, employer_name, employer_credit_code, work_region_code, home_region_code,
                    created_at, updated_at)
-               SELECT '职工' || i, 'x', md5('bench' || i), '', '', 'M', DATE '1990-01-01', 'other', '', '', '', '',
-                      now(), now()
+               SELECT '职工' || i, 'x', decode(md5('bench' || i), 'hex'), '', '', 'M', DATE '1990-01-01', 'other', '',
+                      '', '', '', now(), now()
                  FROM generate_series(1, %s) AS i""", [participants])
         cur.execute(
             """INSERT INTO challenge_participant (challenge_id, worker_id, union_id, total_points, reached_at,

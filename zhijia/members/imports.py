@@ -433,7 +433,8 @@ def _roster_import_validate(import_id: int) -> RosterImport:
                 if good is None:
                     bad += 1
                     raw = seal_raw(json.dumps(cells[:20], ensure_ascii=False))
-                    record = (item.pk, row_no, False, "；".join(errors), raw, "", "", b"", "", b"", "", None, "", "", "")
+                    record = (item.pk, row_no, False, "；".join(errors), raw, "", "", b"", "", b"", "", None, "", "",
+                              "")
                 else:
                     record = (item.pk, row_no, True, "", "", *good)
                 buffer.append(_copy_line(record) if postgres else record)
@@ -483,14 +484,14 @@ def _mark_duplicates(item: RosterImport) -> None:
         if postgres:
             cursor.execute("SET LOCAL work_mem = '64MB'")  # the sort of one batch's hashes, in memory
         cursor.execute(
-            f"""UPDATE members_rosterrow SET ok = %s,
+            """UPDATE members_rosterrow SET ok = %s,
                    errors = '身份证号：与文件中第' || CAST(d.first_row AS TEXT) || '行重复'
                FROM (SELECT id AS dup_id, row_no AS dup_row,
                             MIN(row_no) OVER (PARTITION BY id_number_hash)
                                 AS first_row
                      FROM members_rosterrow WHERE roster_import_id = %s AND ok) d
                WHERE members_rosterrow.roster_import_id = %s AND members_rosterrow.id = d.dup_id
-                 AND d.dup_row > d.first_row""",  # noqa: S608 - the interpolated part is a constant
+                 AND d.dup_row > d.first_row""",
             [False, item.pk, item.pk])
         cursor.execute(
             """UPDATE members_rosterrow SET ok = %s, errors = '身份证号：已是其他工会会员，请办理会员关系转接'

@@ -8,6 +8,8 @@ A worker has at most one current membership (applied or admitted), enforced by a
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact, In
 from django.utils.translation import gettext_lazy as _
 
 from zhijia.core.fields import EncryptedTextField
@@ -46,6 +48,12 @@ class Worker(models.Model):
         # exactly (pattern_ops serves both); the employer's code is never searched on workers.
         indexes = [models.Index(fields=["work_region_code"], name="worker_work_region",
                                 opclasses=["varchar_pattern_ops"])]
+        # A keyed hash is 16 bytes (core.crypto.keyed_hash): anything else (a writer still sending 64 hex characters,
+        # which bytea would take as 64 bytes) is refused instead of stored where no lookup would ever find it.
+        constraints = [
+            models.CheckConstraint(condition=Exact(Length("id_number_hash"), 16), name="worker_id_number_hash_16"),
+            models.CheckConstraint(condition=In(Length("phone_hash"), [0, 16]), name="worker_phone_hash_0_or_16"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -339,6 +347,10 @@ class RosterRow(models.Model):
     class Meta:
         # Repeated IDs are found by sorting a batch's hashes once (imports._mark_duplicates), not by an index.
         indexes = [models.Index(fields=["roster_import", "ok", "row_no"], name="rosterrow_import_ok")]
+        constraints = [  # bad rows carry no hashes; good rows 16 bytes each (see Worker)
+            models.CheckConstraint(condition=In(Length("id_number_hash"), [0, 16]), name="rosterrow_id_hash_0_or_16"),
+            models.CheckConstraint(condition=In(Length("phone_hash"), [0, 16]), name="rosterrow_phone_hash_0_or_16"),
+        ]
 
 
 # --- 电子会员卡 ---------------------------------------------------------------------------------------------------

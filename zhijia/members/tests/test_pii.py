@@ -82,3 +82,21 @@ def test_a_sealer_made_before_a_fork_draws_fresh_nonces_in_the_child():
     parent = seal_one("x")
     nonce = lambda sealed: base64.b64decode(sealed.partition("$")[2])[:12]  # noqa: E731
     assert crypto.open_sealed(child) == "x" and nonce(child) != nonce(parent)
+
+
+def test_keyed_hash_is_16_bytes_and_a_hex_string_from_an_old_writer_is_refused(city, make_staff):
+    """The keyed hash is the first 16 bytes of the HMAC. A process still on the old code would send 64 hex characters,
+    which the column would take as 64 bytes that no lookup ever finds: the CHECK constraint refuses them."""
+    from django.db import IntegrityError, transaction
+
+    value = person(90)["id_number"]
+    assert crypto.keyed_hash(value) == crypto.keyed_hasher()(value) and len(crypto.keyed_hash(value)) == 16
+    agent = make_staff("agent", city.root, role="hotline_agent")
+    worker = apply(agent, 90).worker
+    assert worker_find_by_id_number(value) == worker
+    old_style = crypto.keyed_hash(value).hex() * 2  # 64 characters, the shape the old code wrote
+    for column in ("id_number_hash", "phone_hash"):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"UPDATE members_worker SET {column} = %s WHERE id = %s", [old_style, worker.pk])  # noqa: S608
+    worker.refresh_from_db()
+    assert bytes(worker.id_number_hash) == crypto.keyed_hash(value)
