@@ -109,3 +109,50 @@ def test_roster_import_stages_from_a_writer_thread_and_commits_ranges_in_paralle
     RosterImport.objects.filter(pk=item.pk).update(status="committing")  # the task delivered twice
     imports.roster_import_run_commit(import_id=item.pk)
     assert Membership.objects.count() == 54 and Worker.objects.count() == 54
+
+
+def test_a_first_load_in_parallel_ranges_with_workers_applying_online_meanwhile(city, make_staff, monkeypatch):
+    """A fresh batch (none of its workers known at validation) commits ranges two at a time by plain inserts. Workers
+    of the file apply online after the report, one of them from another connection just as its range starts: those
+    ranges fall back to the upsert. Nobody is doubled, nobody gets two current memberships, and the counts add up."""
+    import csv
+    import io
+
+    from zhijia.members import imports
+    from zhijia.members.models import RosterImport, RosterRow, Worker
+    from zhijia.members.tests.factories import apply
+
+    require_postgres()
+    monkeypatch.setattr(imports, "COMMIT_RANGE", 9)
+    staff = make_staff("fs", city.fangshan)
+    agent = make_staff("agent", city.root, role="hotline_agent")
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["姓名", "身份证号", "手机号", "职业"])
+    for i in range(400, 460):
+        writer.writerow([person(i)["name"], person(i)["id_number"], person(i)["phone"], "快递员"])
+    item = imports.roster_import_create(staff, union_id=city.chengguan.pk, filename="r.csv",
+                                        fileobj=io.BytesIO(buf.getvalue().encode()))
+    assert RosterImport.objects.get(pk=item.pk).existing_rows == 0
+    apply(agent, 405, region="110108010000", occupation="other")  # after the report, before the commit
+    during = 433  # row 35 of the file, in the range [29, 38) (rows start at 2)
+    original = imports._Commit.range
+
+    def commit_range(self, lo, hi):
+        if lo <= during - 400 + 2 < hi:
+            done = threading.Thread(target=lambda: (apply(agent, during, region="110108010000", occupation="other"),
+                                                    connection.close()))
+            done.start()
+            done.join()  # committed on its own connection while the other thread's range is open
+        return original(self, lo, hi)
+
+    monkeypatch.setattr(imports._Commit, "range", commit_range)
+    imports.roster_import_commit(staff, import_id=item.pk)
+    item = RosterImport.objects.get(pk=item.pk)
+    assert (item.status, item.created_workers, item.created_memberships, item.processed_rows) == ("done", 58, 58, 60)
+    assert Worker.objects.count() == 60
+    assert Membership.objects.filter(status__in=["applied", "admitted"]).count() == 60  # one current each
+    assert Membership.objects.filter(union=city.chengguan, status="admitted").count() == 58
+    assert set(Membership.objects.exclude(union=city.chengguan).values_list("worker__name", flat=True)) == \
+        {person(405)["name"], person(during)["name"]}
+    assert not RosterRow.objects.filter(roster_import=item, ok=True).exists()
