@@ -208,8 +208,13 @@ def _copy_field(value) -> str:
     if isinstance(value, str):
         return value.translate(_COPY_ESCAPES)
     if isinstance(value, bytes):
-        return "\\\\x" + value.hex()  # bytea's hex input, its backslash escaped for COPY
+        return _copy_bytea(value)
     return str(value)  # ints and dates (ISO format)
+
+
+def _copy_bytea(value: bytes) -> str:
+    """bytea's hex input (\\x…), its backslash escaped for COPY text."""
+    return "\\\\x" + value.hex()
 
 
 def _copy_line(values: tuple) -> str:
@@ -424,8 +429,8 @@ def _roster_import_validate(import_id: int) -> RosterImport:
             if good is not None:
                 if postgres:
                     name, sid, hid, sphone, hphone, *rest = good
-                    buffer.append(f"{good_prefix}{row_no}\tt\t\t\t{name}\t{sid}\t\\\\x{hid.hex()}\t{sphone}"
-                                  f"\t\\\\x{hphone.hex()}\t" + "\t".join(rest) + "\n")
+                    buffer.append(f"{good_prefix}{row_no}\tt\t\t\t{name}\t{sid}\t{_copy_bytea(hid)}\t{sphone}"
+                                  f"\t{_copy_bytea(hphone)}\t" + "\t".join(rest) + "\n")
                 else:
                     buffer.append((item.pk, row_no, True, "", "", *good))
             else:
@@ -644,6 +649,7 @@ added AS (
     RETURNING 1)
 SELECT (SELECT COUNT(*) FROM created), (SELECT COUNT(*) FROM added)
 """  # noqa: S608 - put together from the constants above
+
 
 class _Commit:
     """The constants of one commit run, and the commit of one range of staged rows in one transaction: workers

@@ -12,6 +12,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact, In
 from django.utils.translation import gettext_lazy as _
 
+from zhijia.core.crypto import KEYED_HASH_BYTES
 from zhijia.core.fields import EncryptedTextField
 from zhijia.orgs.models import Occupation
 
@@ -26,9 +27,9 @@ class Worker(models.Model):
                                 related_name="worker")
     name = models.CharField("姓名", max_length=60)
     id_number = EncryptedTextField("身份证号")
-    id_number_hash = models.BinaryField(max_length=16, unique=True)  # core.crypto.keyed_hash
+    id_number_hash = models.BinaryField(max_length=KEYED_HASH_BYTES, unique=True)  # core.crypto.keyed_hash
     phone = EncryptedTextField("手机号", blank=True)
-    phone_hash = models.BinaryField(max_length=16, blank=True, default=b"", db_index=True)
+    phone_hash = models.BinaryField(max_length=KEYED_HASH_BYTES, blank=True, default=b"", db_index=True)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
     birth_date = models.DateField("出生日期")
     occupation = models.CharField("职业", max_length=24, choices=Occupation.choices, default=Occupation.OTHER)
@@ -51,8 +52,10 @@ class Worker(models.Model):
         # A keyed hash is 16 bytes (core.crypto.keyed_hash): anything else (a writer still sending 64 hex characters,
         # which bytea would take as 64 bytes) is refused instead of stored where no lookup would ever find it.
         constraints = [
-            models.CheckConstraint(condition=Exact(Length("id_number_hash"), 16), name="worker_id_number_hash_16"),
-            models.CheckConstraint(condition=In(Length("phone_hash"), [0, 16]), name="worker_phone_hash_0_or_16"),
+            models.CheckConstraint(condition=Exact(Length("id_number_hash"), KEYED_HASH_BYTES),
+                                   name="worker_id_number_hash_16"),
+            models.CheckConstraint(condition=In(Length("phone_hash"), [0, KEYED_HASH_BYTES]),
+                                   name="worker_phone_hash_0_or_16"),
         ]
 
     def __str__(self) -> str:
@@ -335,9 +338,9 @@ class RosterRow(models.Model):
     raw = models.TextField(blank=True)  # sealed JSON of the original cells, bad rows only
     name = models.CharField(max_length=60, blank=True)
     id_number = models.TextField(blank=True)  # sealed
-    id_number_hash = models.BinaryField(max_length=16, blank=True, default=b"")
+    id_number_hash = models.BinaryField(max_length=KEYED_HASH_BYTES, blank=True, default=b"")
     phone = models.TextField(blank=True)  # sealed
-    phone_hash = models.BinaryField(max_length=16, blank=True, default=b"")
+    phone_hash = models.BinaryField(max_length=KEYED_HASH_BYTES, blank=True, default=b"")
     gender = models.CharField(max_length=1, blank=True)
     birth_date = models.DateField(null=True, blank=True)
     occupation = models.CharField(max_length=24, blank=True)
@@ -348,8 +351,10 @@ class RosterRow(models.Model):
         # Repeated IDs are found by sorting a batch's hashes once (imports._mark_duplicates), not by an index.
         indexes = [models.Index(fields=["roster_import", "ok", "row_no"], name="rosterrow_import_ok")]
         constraints = [  # bad rows carry no hashes; good rows 16 bytes each (see Worker)
-            models.CheckConstraint(condition=In(Length("id_number_hash"), [0, 16]), name="rosterrow_id_hash_0_or_16"),
-            models.CheckConstraint(condition=In(Length("phone_hash"), [0, 16]), name="rosterrow_phone_hash_0_or_16"),
+            models.CheckConstraint(condition=In(Length("id_number_hash"), [0, KEYED_HASH_BYTES]),
+                                   name="rosterrow_id_hash_0_or_16"),
+            models.CheckConstraint(condition=In(Length("phone_hash"), [0, KEYED_HASH_BYTES]),
+                                   name="rosterrow_phone_hash_0_or_16"),
         ]
 
 
